@@ -1,0 +1,32 @@
+"""SLA: the working calendar and the one time primitive (pure; no database, no web)."""
+
+from .calendar import (
+    DEFAULT_OFFICE_HOURS,
+    TZ,
+    CalendarDay,
+    DayKind,
+    WorkingCalendar,
+    seed_days,
+)
+from .clock import StageStatus, at_risk_at, deadline, elapsed, lateness, stage_status
+from .policy import CA_MAU_DEFAULT, MODES, Mode, SlaPolicy, Stage
+
+__all__ = [
+    "CA_MAU_DEFAULT",
+    "DEFAULT_OFFICE_HOURS",
+    "MODES",
+    "TZ",
+    "CalendarDay",
+    "DayKind",
+    "Mode",
+    "SlaPolicy",
+    "Stage",
+    "StageStatus",
+    "WorkingCalendar",
+    "at_risk_at",
+    "deadline",
+    "elapsed",
+    "lateness",
+    "seed_days",
+    "stage_status",
+]

@@ -1,0 +1,112 @@
+"""SLA policy: the limits per stage and kind of day, as versioned data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any, Literal
+
+Mode = Literal["day_type", "office_hours"]
+MODES: tuple[str, ...] = ("day_type", "office_hours")
+
+# (working-day limit, day-off limit)
+Limits = Mapping[str, tuple[timedelta, timedelta]]
+
+
+class Stage(StrEnum):
+    DISTRIBUTE = "distribute"
+    RETURN = "return"
+    RESPOND = "respond"
+    PUBLISH = "publish"
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    version: int
+    mode: Mode
+    limits: Limits
+    urgent_limits: Limits | None = None  # stages missing here fall back to `limits`
+    at_risk_fraction: float = 0.25
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"unknown SLA mode {self.mode!r}")
+        if set(self.limits) != set(Stage):
+            raise ValueError(f"limits must cover exactly the stages {[s.value for s in Stage]}")
+        for table in (self.limits, self.urgent_limits or {}):
+            for stage, pair in table.items():
+                Stage(stage)
+                if any(limit <= timedelta(0) or limit % timedelta(minutes=1) for limit in pair):
+                    raise ValueError(f"{stage}: limits must be positive whole minutes")
+        if not 0 <= self.at_risk_fraction < 1:
+            raise ValueError("at_risk_fraction must be in [0, 1)")
+
+    def limit(self, stage: str, *, working_day: bool, urgent: bool = False) -> timedelta:
+        table = self.urgent_limits if urgent and self.urgent_limits else self.limits
+        pair = table.get(Stage(stage)) or self.limits[Stage(stage)]
+        return pair[0] if working_day else pair[1]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form; limits in minutes."""
+        return {
+            "version": self.version,
+            "mode": self.mode,
+            "limits": _limits_to_dict(self.limits),
+            "urgent_limits": None if self.urgent_limits is None else _limits_to_dict(self.urgent_limits),
+            "at_risk_fraction": self.at_risk_fraction,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SlaPolicy:
+        urgent = data.get("urgent_limits")
+        return cls(
+            version=int(data["version"]),
+            mode=data["mode"],
+            limits=_limits_from_dict(data["limits"]),
+            urgent_limits=None if urgent is None else _limits_from_dict(urgent),
+            at_risk_fraction=float(data.get("at_risk_fraction", 0.25)),
+        )
+
+
+def _limits_to_dict(limits: Limits) -> dict[str, dict[str, int]]:
+    return {
+        Stage(stage).value: {"working_day": _minutes(working), "day_off": _minutes(off)}
+        for stage, (working, off) in limits.items()
+    }
+
+
+def _limits_from_dict(data: Mapping[str, Mapping[str, int]]) -> dict[str, tuple[timedelta, timedelta]]:
+    return {
+        Stage(stage): (timedelta(minutes=pair["working_day"]), timedelta(minutes=pair["day_off"]))
+        for stage, pair in data.items()
+    }
+
+
+def _minutes(limit: timedelta) -> int:
+    return int(limit // timedelta(minutes=1))
+
+
+def _h(hours: float) -> timedelta:
+    return timedelta(hours=hours)
+
+
+# Cà Mau's legal limits (ARCHITECTURE §4).
+CA_MAU_LIMITS: dict[str, tuple[timedelta, timedelta]] = {
+    Stage.DISTRIBUTE: (_h(2), _h(12)),
+    Stage.RETURN: (_h(1), _h(12)),
+    Stage.RESPOND: (_h(4), _h(24)),
+    Stage.PUBLISH: (_h(2), _h(12)),
+}
+# Our choice (not in the seed): half the working-day limit on a working day; 2 h / 4 h on a day off.
+CA_MAU_URGENT_LIMITS: dict[str, tuple[timedelta, timedelta]] = {
+    Stage.DISTRIBUTE: (_h(1), _h(2)),
+    Stage.RETURN: (_h(0.5), _h(2)),
+    Stage.RESPOND: (_h(2), _h(4)),
+    Stage.PUBLISH: (_h(1), _h(4)),
+}
+
+CA_MAU_DEFAULT = SlaPolicy(
+    version=1, mode="day_type", limits=CA_MAU_LIMITS, urgent_limits=CA_MAU_URGENT_LIMITS
+)

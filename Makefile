@@ -1,0 +1,34 @@
+# Phản ánh hiện trường — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PHANANH_DATABASE_URL ?= sqlite+aiosqlite:///var/phananh.db
+
+.PHONY: run test install migrate seed bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/phananh migrate
+
+seed: migrate
+	$(BIN)/phananh seed-demo
+
+## make run: install, create the SQLite database with Cà Mau demo data, serve on http://127.0.0.1:8000
+run: seed
+	$(BIN)/phananh serve --host 127.0.0.1 --port 8000
+
+## make test: install, then the whole suite (SQLite and PostgreSQL)
+test: install
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf var/phananh.db* var/media

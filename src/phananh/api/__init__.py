@@ -1,0 +1,1 @@
+"""HTTP wiring shared by every domain's routes: the database, the caller, the clock."""

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from phananh.auth.principal import ANONYMOUS, Principal
+from phananh.auth.service import principal_for_token
+from phananh.config import Settings
+from phananh.db import utcnow
+from phananh.errors import ApiError
+from phananh.workflow import Role
+
+
+def get_engine(request: Request) -> AsyncEngine:
+    return request.app.state.engine
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_now(request: Request) -> datetime:
+    """The current instant; tests may replace `app.state.clock` to control time."""
+    return request.app.state.clock()
+
+
+async def read_conn(engine: Annotated[AsyncEngine, Depends(get_engine)]) -> AsyncIterator[AsyncConnection]:
+    """A connection for a read-only request."""
+    async with engine.connect() as conn:
+        yield conn
+
+
+async def get_principal(request: Request, engine: Annotated[AsyncEngine, Depends(get_engine)]) -> Principal:
+    auth = request.headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    if not token and request.cookies.get("phananh_session"):
+        token = request.cookies["phananh_session"]
+        scheme = "bearer"
+    if not token:
+        return ANONYMOUS
+    if scheme.lower() != "bearer":
+        raise ApiError(401, "unauthorized", "Use a bearer token.", headers={"WWW-Authenticate": "Bearer"})
+    async with engine.connect() as conn:
+        principal = await principal_for_token(conn, token.strip())
+    if principal is None:
+        raise ApiError(401, "invalid_token", "The sign-in has expired or is not valid; sign in again.",
+                       headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+def require_roles(*roles: Role):
+    async def _check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if principal.role == Role.anonymous:
+            raise ApiError(401, "unauthorized", "Sign in to do this.", headers={"WWW-Authenticate": "Bearer"})
+        if principal.role not in roles:
+            raise ApiError(403, "forbidden", "Your role may not do this.")
+        return principal
+
+    return _check
+
+
+Engine = Annotated[AsyncEngine, Depends(get_engine)]
+ReadConn = Annotated[AsyncConnection, Depends(read_conn)]
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+Now = Annotated[datetime, Depends(get_now)]
+AppSettings = Annotated[Settings, Depends(get_settings)]

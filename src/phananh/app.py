@@ -1,0 +1,67 @@
+"""The ASGI application: wiring only."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from phananh import __version__
+from phananh.auth.routes import router as auth_router
+from phananh.config import Settings, get_settings
+from phananh.db import create_engine, utcnow
+from phananh.directory.routes import router as directory_router
+from phananh.errors import error_body, install_error_handlers
+from phananh.i18n import current_language, gettext, pick_language
+from phananh.reports.routes import router as reports_router
+
+log = logging.getLogger("phananh")
+MAX_REQUEST_BYTES_OVERHEAD = 1024 * 1024
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        settings.media_dir.mkdir(parents=True, exist_ok=True)
+        app.state.engine = create_engine(settings.database_url, pool_size=settings.pool_size,
+                                         max_overflow=settings.pool_max_overflow)
+        yield
+        await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Phản ánh hiện trường API",
+        version=__version__,
+        description="REST API v1 of the field-report system (ARCHITECTURE §6).",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = utcnow
+    install_error_handlers(app)
+    max_body = settings.max_video_bytes * settings.max_files_per_report + MAX_REQUEST_BYTES_OVERHEAD
+
+    @app.middleware("http")
+    async def language_and_size(request: Request, call_next):
+        current_language.set(pick_language(request.headers.get("accept-language"), request.query_params.get("lang")))
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > max_body:
+            return JSONResponse(error_body("payload_too_large", gettext("The request is too large.")), 413)
+        return await call_next(request)
+
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(auth_router)
+    api.include_router(directory_router)
+    api.include_router(reports_router)
+
+    @api.get("/health", tags=["meta"])
+    async def health():
+        return {"status": "ok", "version": __version__}
+
+    app.include_router(api)
+    return app

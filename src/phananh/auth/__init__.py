@@ -1,0 +1,1 @@
+"""Staff and citizen identities, roles, tokens and one-time codes."""

@@ -1,0 +1,206 @@
+"""The `phananh` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import datetime
+from typing import Annotated, Optional
+
+import typer
+
+from phananh.config import get_settings
+
+app = typer.Typer(help="Phản ánh hiện trường — field-report system.", no_args_is_help=True, add_completion=False)
+calendar_app = typer.Typer(help="The working calendar and SLA deadlines.", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
+
+
+def _ensure_var_dirs() -> None:
+    s = get_settings()
+    s.var_dir.mkdir(parents=True, exist_ok=True)
+    s.media_dir.mkdir(parents=True, exist_ok=True)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (Alembic), and seed the public-holiday calendar."""
+    from phananh import migrate as m
+    from phananh.db import create_engine, utcnow
+    from phananh.sla import service as sla
+
+    _ensure_var_dirs()
+    url = get_settings().database_url
+    m.upgrade(url)
+
+    async def _calendar():
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            added = await sla.seed_calendar(conn, sla.years_around(utcnow().date()))
+        await engine.dispose()
+        return added
+
+    added = asyncio.run(_calendar())
+    typer.echo(f"Database is up to date ({added} calendar days added).")
+
+
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Load Cà Mau's demo data (categories, agencies, 64 communes, users, sample reports) into an empty database."""
+    from phananh.db import create_engine
+    from phananh.demo.seed import seed_demo as run
+
+    settings = get_settings()
+
+    async def _run():
+        engine = create_engine(settings.database_url)
+        try:
+            return await run(engine, settings)
+        finally:
+            await engine.dispose()
+
+    result = asyncio.run(_run())
+    if not result.created:
+        typer.echo("The database already has data; demo data not loaded.")
+        return
+    typer.echo(f"Demo data loaded: {result.users} users, {result.reports} sample reports.")
+    typer.echo("Users: admin, dispatcher, supervisor, handler.<agency code>, leader.<agency code>")
+    typer.echo(f"Password for every demo user: {result.password}")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(help="server processes; 0 = one per core")] = 1,
+    reload: bool = False,
+) -> None:
+    """Serve the web app and the API (uvicorn)."""
+    import uvicorn
+
+    _ensure_var_dirs()
+    n = workers or os.cpu_count() or 1
+    uvicorn.run("phananh.asgi:app", host=host, port=port, workers=n if not reload else None, reload=reload,
+                proxy_headers=True, log_level="info", access_log=n == 1)
+
+
+@app.command("create-user")
+def create_user(
+    username: str,
+    role: Annotated[str, typer.Option(help="dispatcher, handler, agency_leader, supervisor, admin")],
+    password: Annotated[Optional[str], typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = None,
+    agency: Annotated[Optional[str], typer.Option(help="agency code, for handlers and agency leaders")] = None,
+    full_name: str = "",
+    phone: Optional[str] = None,
+    email: Optional[str] = None,
+) -> None:
+    """Create a staff user."""
+    from sqlalchemy import select
+
+    from phananh.auth import service
+    from phananh.db import create_engine
+    from phananh.directory.tables import agencies
+    from phananh.workflow import Role
+
+    if role not in {r.value for r in Role} or role in ("anonymous", "system", "citizen"):
+        raise typer.BadParameter(f"unknown staff role {role!r}", param_hint="--role")
+
+    async def _run():
+        engine = create_engine(get_settings().database_url)
+        try:
+            async with engine.begin() as conn:
+                agency_id = None
+                if agency:
+                    agency_id = (await conn.execute(select(agencies.c.id).where(agencies.c.code == agency))).scalar()
+                    if agency_id is None:
+                        raise typer.BadParameter(f"unknown agency {agency!r}", param_hint="--agency")
+                return await service.create_user(conn, username=username, password=password, role=role,
+                                                 full_name=full_name, agency_id=agency_id, phone=phone, email=email)
+        finally:
+            await engine.dispose()
+
+    user_id = asyncio.run(_run())
+    typer.echo(f"User {username} created (id {user_id}).")
+
+
+async def _rules():
+    from phananh.db import create_engine
+    from phananh.sla import service as sla
+
+    engine = create_engine(get_settings().database_url)
+    try:
+        async with engine.connect() as conn:
+            return await sla.load_rules(conn)
+    finally:
+        await engine.dispose()
+
+
+def _rules_or_default():
+    """The server's calendar and policy; the library's defaults when no database exists yet."""
+    from phananh.db import is_sqlite
+    from phananh.sla import CA_MAU_DEFAULT, WorkingCalendar
+
+    settings = get_settings()
+    url = settings.database_url
+    if is_sqlite(url):
+        from sqlalchemy.engine import make_url
+
+        path = make_url(url).database
+        if not path or not os.path.exists(path):
+            year = datetime.now().year
+            return CA_MAU_DEFAULT, WorkingCalendar.default_for_years(range(year - 1, year + 3))
+    try:
+        policy, calendar = asyncio.run(_rules())
+    except Exception:
+        year = datetime.now().year
+        return CA_MAU_DEFAULT, WorkingCalendar.default_for_years(range(year - 1, year + 3))
+    return policy, calendar
+
+
+@calendar_app.command("days-off")
+def days_off(year: int) -> None:
+    """One line per declared day off of YEAR: ISO date, then its name."""
+    from phananh.sla import WorkingCalendar, seed_days
+
+    _policy, calendar = _rules_or_default()
+    if not any(calendar.declared(d.day) for d in seed_days(year)):
+        calendar = WorkingCalendar(seed_days(year))
+    for day, name in calendar.days_off(year):
+        typer.echo(f"{day.isoformat()} {name}")
+
+
+@calendar_app.command("deadline")
+def calendar_deadline(
+    stage: Annotated[str, typer.Option(help="distribute, return, respond or publish")],
+    start: Annotated[str, typer.Option(help="ISO 8601 with offset, e.g. 2026-12-02T09:15:00+07:00")],
+    mode: Annotated[Optional[str], typer.Option(help="day_type or office_hours")] = None,
+    urgent: bool = False,
+) -> None:
+    """Print the deadline of a stage clock started at START, as ISO 8601 with +07:00."""
+    from dataclasses import replace
+
+    from phananh.sla import TZ, deadline, seed_days
+
+    if stage not in ("distribute", "return", "respond", "publish"):
+        raise typer.BadParameter("stage must be distribute, return, respond or publish", param_hint="--stage")
+    try:
+        moment = datetime.fromisoformat(start)
+    except ValueError:
+        raise typer.BadParameter("not an ISO 8601 date-time", param_hint="--start")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=TZ)  # a local time without offset is read as Vietnam's
+    if mode is not None and mode not in ("day_type", "office_hours"):
+        raise typer.BadParameter("mode must be day_type or office_hours", param_hint="--mode")
+    policy, calendar = _rules_or_default()
+    if not any(calendar.declared(d.day) for d in seed_days(moment.year)):
+        from phananh.sla import WorkingCalendar
+
+        calendar = WorkingCalendar(seed_days(moment.year - 1) + seed_days(moment.year) + seed_days(moment.year + 1))
+    if mode:
+        policy = replace(policy, mode=mode)
+    due = deadline(moment, stage, policy, calendar, urgent=urgent)
+    typer.echo(due.astimezone(TZ).isoformat())
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Categories, areas, agencies and routing rules: the province's reference data."""

@@ -1,0 +1,1 @@
+"""Reports, their event log and their media: the heart of the product."""

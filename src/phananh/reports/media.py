@@ -1,0 +1,78 @@
+"""Photos and short videos: type checked by content, size limited, stored by content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import filetype
+from PIL import Image, UnidentifiedImageError
+
+from phananh.config import Settings
+from phananh.errors import ApiError
+
+PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"}
+VIDEO_TYPES = {"video/mp4", "video/quicktime"}
+_EXT = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic", "image/heif": "heif",
+        "video/mp4": "mp4", "video/quicktime": "mov"}
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    data: bytes
+    content_type: str  # as detected from the bytes, never as declared
+    kind: str  # photo | video
+    sha256: str
+
+
+def check_upload(filename: str, data: bytes, settings: Settings) -> Upload:
+    """Refuse what is not a photo or a short video, by looking at the bytes themselves."""
+    guess = filetype.guess(data[:8192]) if data else None
+    mime = guess.mime if guess else None
+    if mime in PHOTO_TYPES:
+        if len(data) > settings.max_photo_bytes:
+            raise ApiError(413, "file_too_large", "The file {name} is larger than the limit of {limit} MB.",
+                           name=filename, limit=settings.max_photo_bytes // 2**20)
+        if mime in {"image/jpeg", "image/png", "image/webp"}:
+            _verify_image(filename, data)
+        kind = "photo"
+    elif mime in VIDEO_TYPES:
+        if len(data) > settings.max_video_bytes:
+            raise ApiError(413, "file_too_large", "The file {name} is larger than the limit of {limit} MB.",
+                           name=filename, limit=settings.max_video_bytes // 2**20)
+        kind = "video"
+    else:
+        raise ApiError(415, "unsupported_file_type",
+                       "The file {name} is not a photo (JPEG, PNG, WebP, HEIC) or a video (MP4).", name=filename)
+    return Upload(filename, data, mime, kind, hashlib.sha256(data).hexdigest())
+
+
+def _verify_image(filename: str, data: bytes) -> None:
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ApiError(415, "unsupported_file_type", "The file {name} is not a valid image.", name=filename)
+
+
+def store(upload: Upload, settings: Settings) -> str:
+    """Write the file durably (fsync) before the report that references it commits; returns the relative path."""
+    rel = f"{upload.sha256[:2]}/{upload.sha256}.{_EXT[upload.content_type]}"
+    path = Path(settings.media_dir) / rel
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp" + str(os.getpid()))
+        with open(tmp, "wb") as f:
+            f.write(upload.data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    return rel
+
+
+def open_path(rel: str, settings: Settings) -> Path:
+    return Path(settings.media_dir) / rel

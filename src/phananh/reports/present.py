@@ -1,0 +1,95 @@
+"""Reports and events as the API shows them, to a given viewer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from phananh.auth.principal import Principal
+from phananh.directory.service import Directory
+from phananh.reports.codes import report_code
+from phananh.reports.scope import is_public_view, may_see_identity
+from phananh.workflow import Role, Status
+
+RESULT_PUBLIC_STATES = {Status.published, Status.closed}
+
+# What the public and the reporter see of each action's payload; actions not listed are internal.
+PUBLIC_PAYLOAD_KEYS: dict[str, tuple[str, ...]] = {
+    "submit": ("category",),
+    "assign": ("agency",),
+    "reject": ("reason",),
+    "merge": ("into",),
+    "respond": ("message",),
+    "resolve": (),
+    "publish": ("public_text",),
+    "rate": ("score", "comment"),
+    "reopen": (),
+    "close": (),
+    "comment": ("text",),
+}
+
+
+def report_view(
+    r: dict, *, d: Directory, viewer: Principal, deadlines: list[dict], media: list[dict], now: datetime
+) -> dict:
+    public = is_public_view(viewer, r)
+    show_result = not public or r["status"] in RESULT_PUBLIC_STATES
+    agency = d.agency_by_id.get(r["agency_id"])
+    area = d.area_by_id.get(r["area_id"])
+    out = {
+        "id": r["id"],
+        "code": report_code(r["id"], r["created_at"]),
+        "status": r["status"],
+        "category": d.category_by_id[r["category_id"]]["code"],
+        "agency": agency["code"] if agency else None,
+        "area": area["code"] if area else None,
+        "urgent": r["urgent"],
+        "urgent_hint": r["urgent_hint"],
+        "title": r["title"] or "",
+        "description": r["description"],
+        "location": {"lat": r["lat"], "lon": r["lon"]} if r["lat"] is not None else None,
+        "address": r["address"],
+        "language": r["language"],
+        "channel": r["channel"],
+        "visibility": r["visibility"],
+        "anonymous": r["anonymous"],
+        "created_at": r["created_at"],
+        "updated_at": r["updated_at"],
+        "deadlines": deadlines,
+        "public_response": r["public_response"],
+        "result": r["result"] if show_result else None,
+        "rating": {"score": r["rating"], "comment": r["rating_comment"]} if r["rating"] is not None else None,
+        "reject_reason": r["reject_reason"],
+        "merged_into": r["merged_into_id"],
+        "media": [m for m in media if show_result or m["purpose"] == "report"],
+    }
+    if not public:
+        out["handler"] = r.get("handler_username")
+    if may_see_identity(viewer, r) and not r["anonymous"]:
+        out["reporter"] = {"name": r["reporter_name"], "phone": r["reporter_phone"], "email": r["reporter_email"]}
+    return out
+
+
+def media_view(m: dict) -> dict:
+    return {"id": m["id"], "kind": m["kind"], "content_type": m["content_type"], "purpose": m["purpose"],
+            "url": f"/api/v1/media/{m['id']}"}
+
+
+def event_view(e: dict, *, public: bool) -> dict | None:
+    """One event; None when `public` and the event is internal."""
+    payload = e["payload"] or {}
+    if public:
+        keys = PUBLIC_PAYLOAD_KEYS.get(e["action"])
+        if keys is None or not e["public"]:
+            return None
+        payload = {k: payload[k] for k in keys if k in payload}
+    staff = e["actor_role"] not in (Role.citizen, Role.anonymous)
+    actor = {"role": e["actor_role"], "username": e["actor_username"] if staff else None}
+    return {
+        "id": e["id"],
+        "action": e["action"],
+        "from_status": e["from_status"],
+        "to_status": e["to_status"],
+        "actor": actor,
+        "at": e["at"],
+        "payload": payload,
+    }

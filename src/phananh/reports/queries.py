@@ -1,0 +1,203 @@
+"""Reading reports: one report, lists with filters and paging, events, tracking — always scoped to the viewer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from phananh.auth.principal import ANONYMOUS, Principal
+from phananh.auth.tables import users
+from phananh.directory import service as directory
+from phananh.errors import ApiError, not_found
+from phananh.reports.codes import id_from_code
+from phananh.reports.present import event_view, media_view, report_view
+from phananh.reports.scope import may_see_identity, visible_clause
+from phananh.reports.tables import events, identity_reads, media, reports
+from phananh.sla import service as sla
+from phananh.sla.tables import sla_clocks
+from phananh.workflow import Role, Status
+
+MAX_PAGE_SIZE = 100
+SORTS = {"created_at", "-created_at", "deadline", "queue", "updated_at", "-updated_at"}
+
+_handler = users.alias("handler")
+_report_cols = [reports, _handler.c.username.label("handler_username")]
+_report_from = reports.outerjoin(_handler, _handler.c.id == reports.c.handler_id)
+
+
+@dataclass
+class ReportFilter:
+    status: list[str] | None = None
+    category: str | None = None
+    agency: str | None = None
+    area: str | None = None
+    urgent: bool | None = None
+    overdue: bool | None = None
+    at_risk: bool | None = None
+    q: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    sort: str = "-created_at"
+    page: int = 1
+    page_size: int = 20
+
+
+async def _visibility(conn: AsyncConnection, viewer: Principal):
+    d = await directory.load(conn)
+    subtree = d.agency_subtree(viewer.agency_id) if viewer.role == Role.supervisor and viewer.agency_id else None
+    return d, visible_clause(viewer, subtree)
+
+
+async def get_report(
+    conn: AsyncConnection, report_id: int, viewer: Principal, *, now: datetime, log_identity: bool = True
+) -> dict:
+    d, clause = await _visibility(conn, viewer)
+    row = (
+        await conn.execute(select(*_report_cols).select_from(_report_from).where(reports.c.id == report_id, clause))
+    ).mappings().first()
+    if row is None:
+        raise not_found()
+    return (await _present(conn, [dict(row)], viewer, d, now, via="report", log_identity=log_identity))[0]
+
+
+async def resolve_report_ref(conn: AsyncConnection, ref: str) -> int:
+    """A report path parameter: its numeric id or its human code."""
+    if ref.isdigit():
+        if len(ref) > 18:
+            raise not_found()
+        return int(ref)
+    report_id = id_from_code(ref)
+    if report_id is None:
+        raise not_found()
+    return report_id
+
+
+async def _present(conn, rows: list[dict], viewer: Principal, d, now: datetime, *, via: str,
+                   log_identity: bool = True) -> list[dict]:
+    ids = [r["id"] for r in rows]
+    deadlines = await sla.running_deadlines(conn, ids, now)
+    media_rows = (
+        await conn.execute(select(media).where(media.c.report_id.in_(ids)).order_by(media.c.id))
+    ).mappings().all() if ids else []
+    by_report: dict[int, list[dict]] = {}
+    for m in media_rows:
+        by_report.setdefault(m["report_id"], []).append({**media_view(m), "purpose": m["purpose"]})
+    out = [
+        report_view(r, d=d, viewer=viewer, deadlines=deadlines.get(r["id"], []), media=by_report.get(r["id"], []), now=now)
+        for r in rows
+    ]
+    if log_identity and viewer.is_staff:
+        # Every read of a reporter's identity by staff is kept (ARCHITECTURE §5).
+        seen = [r["id"] for r in rows if may_see_identity(viewer, r) and not r["anonymous"]]
+        if seen:
+            await conn.execute(insert(identity_reads), [
+                {"report_id": rid, "user_id": viewer.user_id, "at": now, "via": via} for rid in seen
+            ])
+    return out
+
+
+async def list_reports(conn: AsyncConnection, viewer: Principal, f: ReportFilter, *, now: datetime) -> dict:
+    d, clause = await _visibility(conn, viewer)
+    conds = [clause]
+    if f.status:
+        unknown = [s for s in f.status if s not in Status.__members__]
+        if unknown:
+            raise ApiError(422, "unknown_status", "Unknown status: {code}.", code=", ".join(unknown))
+        conds.append(reports.c.status.in_(f.status))
+    for value, table_map, column, err in (
+        (f.category, d.categories, reports.c.category_id, "unknown_category"),
+        (f.agency, d.agencies, reports.c.agency_id, "unknown_agency"),
+        (f.area, d.areas, reports.c.area_id, "unknown_area"),
+    ):
+        if value:
+            item = table_map.get(value)
+            if item is None:
+                raise ApiError(422, err, "Unknown code: {code}.", code=value)
+            conds.append(column == item["id"])
+    if f.urgent is not None:
+        conds.append(reports.c.urgent.is_(f.urgent))
+    if f.overdue is not None:
+        conds.append(reports.c.next_due_at < now if f.overdue else or_(reports.c.next_due_at.is_(None),
+                                                                         reports.c.next_due_at >= now))
+    if f.at_risk is not None:
+        risky = select(sla_clocks.c.report_id).where(
+            sla_clocks.c.stopped_at.is_(None), sla_clocks.c.at_risk_at < now, sla_clocks.c.due_at >= now
+        )
+        conds.append(reports.c.id.in_(risky) if f.at_risk else reports.c.id.not_in(risky))
+    if f.q:
+        like = f"%{f.q.strip()}%"
+        code_id = id_from_code(f.q)
+        text_match = or_(reports.c.description.ilike(like), reports.c.title.ilike(like), reports.c.address.ilike(like))
+        conds.append(or_(text_match, reports.c.id == code_id) if code_id else text_match)
+    if f.date_from:
+        conds.append(reports.c.created_at >= f.date_from)
+    if f.date_to:
+        conds.append(reports.c.created_at < f.date_to)
+    where = and_(*conds)
+    total = (await conn.execute(select(func.count()).select_from(reports).where(where))).scalar_one()
+    order = {
+        "created_at": [reports.c.created_at.asc(), reports.c.id.asc()],
+        "-created_at": [reports.c.created_at.desc(), reports.c.id.desc()],
+        "updated_at": [reports.c.updated_at.asc(), reports.c.id.asc()],
+        "-updated_at": [reports.c.updated_at.desc(), reports.c.id.desc()],
+        "deadline": [reports.c.next_due_at.is_(None), reports.c.next_due_at.asc(), reports.c.id.asc()],
+        "queue": [reports.c.urgent.desc(), reports.c.next_due_at.is_(None), reports.c.next_due_at.asc(),
+                  reports.c.id.asc()],
+    }[f.sort]
+    rows = (
+        await conn.execute(
+            select(*_report_cols).select_from(_report_from).where(where).order_by(*order)
+            .limit(f.page_size).offset((f.page - 1) * f.page_size)
+        )
+    ).mappings().all()
+    items = await _present(conn, [dict(r) for r in rows], viewer, d, now, via="list")
+    return {"items": items, "total": total, "page": f.page, "page_size": f.page_size}
+
+
+async def list_events(conn: AsyncConnection, report_id: int, viewer: Principal, *, page: int = 1,
+                      page_size: int = 100) -> dict:
+    _d, clause = await _visibility(conn, viewer)
+    exists_ = (await conn.execute(select(reports.c.id).where(reports.c.id == report_id, clause))).first()
+    if exists_ is None:
+        raise not_found()
+    return await _events_page(conn, report_id, public=not viewer.is_staff, page=page, page_size=page_size)
+
+
+async def _events_page(conn, report_id: int, *, public: bool, page: int = 1, page_size: int = 100) -> dict:
+    rows = (
+        await conn.execute(select(events).where(events.c.report_id == report_id).order_by(events.c.id))
+    ).mappings().all()
+    shown = [v for v in (event_view(dict(e), public=public) for e in rows) if v is not None]
+    start = (page - 1) * page_size
+    return {"items": shown[start:start + page_size], "total": len(shown), "page": page, "page_size": page_size}
+
+
+async def track(conn: AsyncConnection, token: str, *, now: datetime) -> dict:
+    row = (
+        await conn.execute(select(*_report_cols).select_from(_report_from).where(reports.c.tracking_token == token))
+    ).mappings().first()
+    if row is None:
+        raise not_found()
+    d = await directory.load(conn)
+    view = (await _present(conn, [dict(row)], ANONYMOUS, d, now, via="track", log_identity=False))[0]
+    view["events"] = (await _events_page(conn, row["id"], public=True, page_size=1000))["items"]
+    return view
+
+
+async def media_for(conn: AsyncConnection, media_id: int, viewer: Principal, *, tracking_token: str | None,
+                    now: datetime) -> dict:
+    row = (await conn.execute(select(media).where(media.c.id == media_id))).mappings().first()
+    if row is None:
+        raise not_found("media")
+    if tracking_token:
+        owner = (await conn.execute(select(reports.c.id).where(reports.c.id == row["report_id"],
+                                                               reports.c.tracking_token == tracking_token))).first()
+        if owner:
+            return dict(row)
+    report = await get_report(conn, row["report_id"], viewer, now=now, log_identity=False)
+    if row["id"] not in {m["id"] for m in report["media"]}:
+        raise not_found("media")
+    return dict(row)

@@ -1,0 +1,265 @@
+"""REST routes for reports: thin — parse, call the service, shape the answer."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from phananh.api.deps import AppSettings, CurrentPrincipal, Engine, Now, ReadConn
+from phananh.errors import ApiError
+from phananh.reports import media as media_store
+from phananh.reports import queries, service
+from phananh.reports.schemas import (
+    ACTION_BODIES,
+    EventList,
+    ReportList,
+    ReportOut,
+    ReportSubmit,
+    SubmitOut,
+    TrackOut,
+)
+
+router = APIRouter(tags=["reports"])
+
+_SUBMIT_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": ReportSubmit.model_json_schema(ref_template="#/components/schemas/{model}")},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "report": {"type": "string", "description": "the JSON body, as text"},
+                        "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                    },
+                    "required": ["report"],
+                }
+            },
+        },
+    }
+}
+
+
+async def _read_json(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return json.loads(raw) if raw else {}
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ApiError(400, "malformed_json", "The request body is not valid JSON.")
+
+
+async def _read_multipart(request: Request, settings) -> tuple[dict, list[media_store.Upload]]:
+    try:
+        form = await request.form(max_files=settings.max_files_per_report, max_fields=100,
+                                  max_part_size=settings.max_video_bytes)
+    except Exception as exc:  # starlette raises several types for bad multipart bodies
+        raise ApiError(400, "bad_multipart", "The form data could not be read: {reason}", reason=str(exc)[:200])
+    body: dict[str, Any] = {}
+    uploads: list[media_store.Upload] = []
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            data = await value.read()
+            if data:
+                uploads.append(media_store.check_upload(value.filename or key, data, settings))
+        elif key in ("report", "payload", "data", "body"):
+            try:
+                body.update(json.loads(value))
+            except (json.JSONDecodeError, TypeError):
+                raise ApiError(400, "malformed_json", "The request body is not valid JSON.")
+        else:
+            body[key] = value
+    return _unflatten(body), uploads
+
+
+def _unflatten(body: dict) -> dict:
+    """Flat form fields (lat, lon, reporter.name...) into the JSON shape of the contract."""
+    out = dict(body)
+    lat, lon = out.pop("lat", None) or out.pop("location.lat", None), out.pop("lon", None) or out.pop("location.lon", None)
+    if lat is not None and lon is not None:
+        out["location"] = {"lat": lat, "lon": lon}
+    reporter = {k.split(".", 1)[1]: out.pop(k) for k in list(out) if k.startswith("reporter.")}
+    if reporter:
+        out["reporter"] = reporter
+    for flag in ("anonymous", "share_identity_with_agency", "consent", "urgent_hint"):
+        if isinstance(out.get(flag), str):
+            out[flag] = out[flag].strip().lower() in ("1", "true", "on", "yes")
+    return out
+
+
+async def read_body(request: Request, settings) -> tuple[Any, list[media_store.Upload]]:
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        return await _read_multipart(request, settings)
+    if content_type and not content_type.startswith("application/json") and await request.body():
+        raise ApiError(415, "unsupported_media_type", "Send JSON or multipart/form-data.")
+    return await _read_json(request), []
+
+
+def _validation_details(exc: ValidationError) -> list[dict]:
+    return [{"loc": [str(p) for p in e["loc"]], "type": e["type"], "msg": e["msg"]} for e in exc.errors()]
+
+
+@router.post("/reports", status_code=201, response_model=SubmitOut, openapi_extra=_SUBMIT_DOC,
+             responses={200: {"model": SubmitOut, "description": "the same Idempotency-Key and body again: the report made the first time"}})
+async def submit_report(
+    request: Request,
+    engine: Engine,
+    principal: CurrentPrincipal,
+    settings: AppSettings,
+    now: Now,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+):
+    """Submit a report (anyone; anonymous allowed). JSON, or multipart with a `report` JSON part and files."""
+    raw, uploads = await read_body(request, settings)
+    if not isinstance(raw, dict):
+        raise ApiError(422, "validation_error", "Some fields are missing or invalid.")
+    try:
+        data = ReportSubmit.model_validate(raw)
+    except ValidationError as exc:
+        raise ApiError(422, "validation_error", "Some fields are missing or invalid.", details=_validation_details(exc))
+    fingerprint = service.request_fingerprint(raw, uploads) if idempotency_key else None
+    async with engine.begin() as conn:
+        submitted = await service.submit_report(
+            conn, data=data, uploads=uploads, principal=principal, settings=settings, now=now,
+            idempotency_key=idempotency_key, fingerprint=fingerprint,
+            channel="hotline" if principal.is_staff and not data.channel else "api",
+        )
+    async with engine.begin() as conn:
+        view = await queries.get_report(conn, submitted.report_id, principal, now=now, log_identity=False) \
+            if principal.role.value != "anonymous" else await queries.track(conn, submitted.tracking_token, now=now)
+    view.pop("events", None)
+    view["tracking_token"] = submitted.tracking_token
+    return JSONResponse(_jsonable(view), status_code=201 if submitted.created else 200,
+                        headers={"Location": f"/api/v1/reports/{submitted.report_id}"})
+
+
+def _jsonable(value):
+    from fastapi.encoders import jsonable_encoder
+
+    return jsonable_encoder(value)
+
+
+@router.get("/reports", response_model=ReportList)
+async def list_reports(
+    engine: Engine,
+    principal: CurrentPrincipal,
+    now: Now,
+    status: Annotated[str | None, Query(description="one status or a comma list")] = None,
+    category: str | None = None,
+    agency: str | None = None,
+    area: str | None = None,
+    urgent: bool | None = None,
+    overdue: bool | None = None,
+    at_risk: bool | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: datetime | None = None,
+    sort: Annotated[str, Query(pattern="^(-?created_at|-?updated_at|deadline|queue)$")] = "-created_at",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=queries.MAX_PAGE_SIZE)] = 20,
+):
+    """Reports the caller may see, filtered and paged. `sort=queue`: urgent first, then the nearest deadline."""
+    for moment in (from_, to):
+        if moment is not None and moment.tzinfo is None:
+            raise ApiError(422, "naive_datetime", "Give dates with a time zone offset, e.g. 2026-12-01T00:00:00+07:00.")
+    f = queries.ReportFilter(
+        status=[s for s in status.split(",") if s] if status else None, category=category, agency=agency, area=area,
+        urgent=urgent, overdue=overdue, at_risk=at_risk, q=q, date_from=from_, date_to=to, sort=sort, page=page,
+        page_size=page_size,
+    )
+    async with engine.begin() as conn:
+        return await queries.list_reports(conn, principal, f, now=now)
+
+
+@router.get("/reports/{report_ref}", response_model=ReportOut)
+async def get_report(report_ref: str, engine: Engine, principal: CurrentPrincipal, now: Now):
+    """One report, by id or by code (PA-2026-000123)."""
+    async with engine.begin() as conn:
+        report_id = await queries.resolve_report_ref(conn, report_ref)
+        return await queries.get_report(conn, report_id, principal, now=now)
+
+
+@router.get("/reports/{report_ref}/events", response_model=EventList)
+async def report_events(
+    report_ref: str, conn: ReadConn, principal: CurrentPrincipal,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=1000)] = 100,
+):
+    """The report's event log; the public and the reporter see only its public part."""
+    report_id = await queries.resolve_report_ref(conn, report_ref)
+    return await queries.list_events(conn, report_id, principal, page=page, page_size=page_size)
+
+
+_ACTION_DOC = {
+    "requestBody": {
+        "required": False,
+        "content": {
+            "application/json": {"schema": {"oneOf": [
+                {"$ref": f"#/components/schemas/{m.__name__}"} for m in dict.fromkeys(ACTION_BODIES.values())
+            ]}},
+            "multipart/form-data": {"schema": {"type": "object", "properties": {
+                "body": {"type": "string", "description": "the JSON body, as text"},
+                "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+            }}},
+        },
+    }
+}
+
+
+@router.post("/reports/{report_ref}/actions/{action}", response_model=ReportOut, openapi_extra=_ACTION_DOC,
+             responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
+async def report_action(
+    report_ref: str,
+    action: str,
+    request: Request,
+    engine: Engine,
+    principal: CurrentPrincipal,
+    settings: AppSettings,
+    now: Now,
+    x_tracking_token: Annotated[str | None, Header(max_length=64)] = None,
+):
+    """Apply a lifecycle action (ARCHITECTURE §3). 403: the role may not; 409: the state does not allow it.
+
+    An anonymous reporter rates or comments with the `X-Tracking-Token` header.
+    """
+    raw, uploads = await read_body(request, settings)
+    if raw is not None and not isinstance(raw, dict):
+        raise ApiError(422, "validation_error", "Some fields are missing or invalid.")
+    async with engine.begin() as conn:
+        report_id = await queries.resolve_report_ref(conn, report_ref)
+        await service.apply_action(conn, report_id=report_id, action=action, body=raw, principal=principal, now=now,
+                                   settings=settings, uploads=uploads, tracking_token=x_tracking_token)
+    async with engine.begin() as conn:
+        if x_tracking_token and not principal.is_staff:
+            view = await queries.track(conn, x_tracking_token, now=now)
+            view.pop("events", None)
+            return view
+        return await queries.get_report(conn, report_id, principal, now=now, log_identity=False)
+
+
+@router.get("/track/{tracking_token}", response_model=TrackOut)
+async def track(tracking_token: str, engine: Engine, now: Now):
+    """An anonymous reporter follows their report with the token given at submit."""
+    async with engine.begin() as conn:
+        return await queries.track(conn, tracking_token, now=now)
+
+
+@router.get("/media/{media_id}", response_class=FileResponse, responses={200: {"content": {"image/*": {}}}})
+async def get_media(media_id: int, engine: Engine, principal: CurrentPrincipal, settings: AppSettings, now: Now,
+                    tracking_token: Annotated[str | None, Query(max_length=64)] = None):
+    """A photo or video, only to those who may see its report."""
+    if media_id > 2**62:
+        raise ApiError(404, "not_found", "Not found: {what}", what="media")
+    async with engine.begin() as conn:
+        row = await queries.media_for(conn, media_id, principal, tracking_token=tracking_token, now=now)
+    path = media_store.open_path(row["path"], settings)
+    if not path.exists():
+        raise ApiError(404, "not_found", "Not found: {what}", what="media")
+    return FileResponse(path, media_type=row["content_type"], headers={"Cache-Control": "private, max-age=3600"})

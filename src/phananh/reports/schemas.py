@@ -1,0 +1,222 @@
+"""The REST contract of ARCHITECTURE §6: request bodies and response shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+
+
+class Location(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class ReporterIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] | None = None
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+
+
+class ReportSubmit(BaseModel):
+    """Body of POST /api/v1/reports (JSON, or the `report` part of a multipart request)."""
+
+    model_config = ConfigDict(extra="ignore")
+    category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    description: Text
+    title: ShortText | None = None
+    location: Location | None = None
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    area: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    reporter: ReporterIn | None = None
+    anonymous: bool = False
+    share_identity_with_agency: bool = False
+    consent: bool = False
+    urgent_hint: bool = False
+    language: Literal["vi", "en"] = "vi"
+    visibility: Literal["public", "private"] = "public"
+    # Set by staff entering a report for a caller (hotline); ignored for others.
+    channel: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] | None = None
+
+    @model_validator(mode="after")
+    def _where_and_who(self):
+        if not (self.location or self.address or self.area):
+            raise ValueError("location, address or area is required")
+        return self
+
+
+class AssignBody(BaseModel):
+    agency: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    note: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+
+
+class ReasonBody(BaseModel):
+    reason: Text
+
+
+class MergeBody(BaseModel):
+    into: int | Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class RespondBody(BaseModel):
+    message: Text
+
+
+class ResolveBody(BaseModel):
+    result: Text
+
+
+class PublishBody(BaseModel):
+    public_text: Text | None = None
+
+
+class RateBody(BaseModel):
+    score: int = Field(ge=1, le=5, strict=True)
+    comment: Annotated[str, StringConstraints(max_length=2_000)] | None = None
+
+
+class EmptyBody(BaseModel):
+    pass
+
+
+class FlagBody(BaseModel):
+    reason: Annotated[str, StringConstraints(max_length=2_000)] | None = None
+
+
+class ContactBody(BaseModel):
+    contact: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    channel: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+    outcome: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]
+
+
+class DelegateBody(BaseModel):
+    user: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class CommentBody(BaseModel):
+    text: Text
+    public: bool = False
+
+
+ACTION_BODIES: dict[str, type[BaseModel]] = {
+    "assign": AssignBody,
+    "reject": ReasonBody,
+    "merge": MergeBody,
+    "return": ReasonBody,
+    "respond": RespondBody,
+    "resolve": ResolveBody,
+    "rework": ReasonBody,
+    "publish": PublishBody,
+    "rate": RateBody,
+    "reopen": ReasonBody,
+    "close": EmptyBody,
+    "flag_urgent": FlagBody,
+    "unflag_urgent": FlagBody,
+    "log_contact": ContactBody,
+    "delegate": DelegateBody,
+    "comment": CommentBody,
+}
+
+
+# ---- responses (for the OpenAPI schema; the service returns plain dicts of this shape) ----
+
+
+class Deadline(BaseModel):
+    stage: str
+    started_at: datetime
+    due_at: datetime
+    overdue: bool
+    at_risk: bool
+
+
+class Rating(BaseModel):
+    score: int
+    comment: str | None = None
+
+
+class Reporter(BaseModel):
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+class MediaOut(BaseModel):
+    id: int
+    kind: str
+    content_type: str
+    purpose: str
+    url: str
+
+
+class ReportOut(BaseModel):
+    id: int
+    code: str
+    status: str
+    category: str
+    agency: str | None
+    area: str | None
+    urgent: bool
+    urgent_hint: bool
+    title: str
+    description: str
+    location: Location | None
+    address: str | None
+    language: str
+    channel: str
+    visibility: str
+    anonymous: bool
+    created_at: datetime
+    updated_at: datetime
+    deadlines: list[Deadline]
+    public_response: str | None
+    result: str | None
+    rating: Rating | None
+    reject_reason: str | None
+    merged_into: int | None
+    media: list[MediaOut]
+    reporter: Reporter | None = None
+    handler: str | None = None
+    tracking_token: str | None = None
+
+
+class SubmitOut(ReportOut):
+    tracking_token: str
+
+
+class ReportList(BaseModel):
+    items: list[ReportOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class EventActor(BaseModel):
+    role: str
+    username: str | None = None
+
+
+class EventOut(BaseModel):
+    id: int
+    action: str
+    from_status: str | None
+    to_status: str
+    actor: EventActor
+    at: datetime
+    payload: dict
+
+
+class EventList(BaseModel):
+    items: list[EventOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class TrackOut(ReportOut):
+    events: list[EventOut]

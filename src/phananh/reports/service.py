@@ -1,0 +1,318 @@
+"""Submitting reports and applying lifecycle actions: every rule check and every write happens here.
+
+Each action reads the report, asks the workflow whether the actor may act, applies the change under an
+optimistic version check (so that of two racing actions exactly one wins), appends the event and moves
+the SLA clocks, all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from phananh.auth.principal import Principal
+from phananh.auth.tables import users
+from phananh.config import Settings
+from phananh.directory import service as directory
+from phananh.errors import ApiError, not_found
+from phananh.reports import media as media_store
+from phananh.reports.codes import id_from_code
+from phananh.reports.schemas import ACTION_BODIES, ReportSubmit
+from phananh.reports.tables import events, media, reports
+from phananh.sla import service as sla
+from phananh.workflow import TERMINAL_STATES, Actor, ForbiddenAction, InvalidState, Role, Status, decide
+
+CONSENT_PURPOSE = (
+    "Xử lý phản ánh hiện trường và liên hệ lại với người phản ánh "
+    "(Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15)."
+)
+STAFF_CHANNELS = {"hotline", "walk_in", "email", "zalo", "facebook", "other"}
+
+
+@dataclass(frozen=True)
+class Submitted:
+    report_id: int
+    tracking_token: str
+    created: bool
+
+
+def request_fingerprint(body: dict, uploads: list[media_store.Upload]) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    digest = hashlib.sha256(canonical.encode())
+    for u in uploads:
+        digest.update(u.sha256.encode())
+    return digest.hexdigest()
+
+
+async def submit_report(
+    conn: AsyncConnection,
+    *,
+    data: ReportSubmit,
+    uploads: list[media_store.Upload],
+    principal: Principal,
+    settings: Settings,
+    now: datetime,
+    idempotency_key: str | None = None,
+    fingerprint: str | None = None,
+    channel: str = "api",
+) -> Submitted:
+    if idempotency_key:
+        earlier = await _by_idempotency_key(conn, idempotency_key, fingerprint)
+        if earlier:
+            return earlier
+    d = await directory.load(conn)
+    category = d.categories.get(data.category)
+    if category is None or not category["active"]:
+        raise ApiError(422, "unknown_category", "Unknown category: {code}.", details={"field": "category"},
+                       code=data.category)
+    area = None
+    if data.area:
+        area = d.areas.get(data.area)
+        if area is None:
+            raise ApiError(422, "unknown_area", "Unknown area: {code}.", details={"field": "area"}, code=data.area)
+    elif data.location:
+        area = d.nearest_area(data.location.lat, data.location.lon)
+
+    reporter = data.reporter
+    if principal.role == Role.citizen and not data.anonymous and not (reporter and (reporter.phone or reporter.email)):
+        reporter_phone = principal.phone
+        reporter_name = reporter.name if reporter else None
+        reporter_email = reporter.email if reporter else None
+    elif not data.anonymous:
+        if reporter is None or not (reporter.name or reporter.phone or reporter.email):
+            raise ApiError(422, "reporter_required",
+                           "Give your name and a phone number or email, or choose to report anonymously.",
+                           details={"field": "reporter"})
+        reporter_name, reporter_phone, reporter_email = reporter.name, reporter.phone, reporter.email
+    else:
+        reporter_name = reporter_phone = reporter_email = None
+    if not data.anonymous and not data.consent:
+        raise ApiError(422, "consent_required",
+                       "Consent to the processing of personal data is required to report with your identity.",
+                       details={"field": "consent"})
+
+    if principal.is_staff and data.channel:
+        channel = data.channel if data.channel in STAFF_CHANNELS else "other"
+    tracking_token = secrets.token_urlsafe(18)
+    stored_paths = [media_store.store(u, settings) for u in uploads]
+    values = dict(
+        status=Status.received, category_id=category["id"], area_id=area["id"] if area else None,
+        urgent=False, urgent_hint=data.urgent_hint, title=data.title or "", description=data.description,
+        lat=data.location.lat if data.location else None, lon=data.location.lon if data.location else None,
+        address=data.address, language=data.language, channel=channel, visibility=data.visibility,
+        anonymous=data.anonymous, reporter_name=reporter_name, reporter_phone=reporter_phone,
+        reporter_email=reporter_email,
+        reporter_user_id=principal.user_id if principal.role == Role.citizen else None,
+        share_identity_with_agency=data.share_identity_with_agency and not data.anonymous,
+        consent=data.consent, consent_at=now if data.consent else None,
+        consent_purpose=CONSENT_PURPOSE if data.consent else None,
+        tracking_token=tracking_token, created_at=now, updated_at=now, version=1,
+        idempotency_key=idempotency_key, request_hash=fingerprint,
+    )
+    try:
+        async with conn.begin_nested() if idempotency_key else _null():
+            report_id = (await conn.execute(insert(reports).values(**values).returning(reports.c.id))).scalar_one()
+    except IntegrityError:
+        # Another request with the same key won the race: answer with its report.
+        earlier = await _by_idempotency_key(conn, idempotency_key, fingerprint)
+        if earlier:
+            return earlier
+        raise
+    event_id = await _append_event(
+        conn, report_id=report_id, action="submit", from_status=None, to_status=Status.received,
+        principal=principal, now=now, payload={"category": category["code"], "channel": channel},
+    )
+    if stored_paths:
+        await conn.execute(insert(media), [
+            {"report_id": report_id, "event_id": event_id, "purpose": "report", "kind": u.kind,
+             "content_type": u.content_type, "size": len(u.data), "sha256": u.sha256, "path": path, "created_at": now}
+            for u, path in zip(uploads, stored_paths)
+        ])
+    next_due = await sla.on_action(conn, report_id=report_id, action="submit", now=now, urgent=False)
+    await conn.execute(update(reports).where(reports.c.id == report_id).values(next_due_at=next_due))
+    return Submitted(report_id, tracking_token, True)
+
+
+class _null:
+    async def __aenter__(self):
+        return None
+
+    async def __aexit__(self, *exc):
+        return False
+
+
+async def _by_idempotency_key(conn: AsyncConnection, key: str, fingerprint: str | None) -> Submitted | None:
+    row = (
+        await conn.execute(
+            select(reports.c.id, reports.c.tracking_token, reports.c.request_hash).where(reports.c.idempotency_key == key)
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.request_hash != fingerprint:
+        raise ApiError(409, "idempotency_key_reused",
+                       "This Idempotency-Key was already used for a different report.")
+    return Submitted(row.id, row.tracking_token, False)
+
+
+async def _append_event(
+    conn: AsyncConnection, *, report_id: int, action: str, from_status: str | None, to_status: str,
+    principal: Principal, now: datetime, payload: dict, agency_id: int | None = None, public: bool = True,
+) -> int:
+    staff = principal.is_staff or principal.role == Role.system
+    return (
+        await conn.execute(
+            insert(events).values(
+                report_id=report_id, action=action, from_status=from_status, to_status=to_status,
+                actor_role=principal.role, actor_user_id=principal.user_id if staff else None,
+                actor_username=principal.username if staff else None, agency_id=agency_id, at=now,
+                public=public, payload=payload,
+            ).returning(events.c.id)
+        )
+    ).scalar_one()
+
+
+def parse_action_body(action: str, body: dict | None) -> BaseModel:
+    model = ACTION_BODIES[action]
+    try:
+        return model.model_validate(body or {})
+    except ValidationError as exc:
+        details = [{"loc": [str(p) for p in e["loc"]], "type": e["type"], "msg": e["msg"]} for e in exc.errors()]
+        raise ApiError(422, "validation_error", "Some fields are missing or invalid.", details=details)
+
+
+async def load_report_for_update(conn: AsyncConnection, report_id: int) -> dict:
+    row = (await conn.execute(select(reports).where(reports.c.id == report_id))).mappings().first()
+    if row is None:
+        raise not_found()
+    return dict(row)
+
+
+def actor_for(principal: Principal, report: dict, *, tracking_token: str | None = None) -> Actor:
+    of_agency = principal.is_agency_staff and report["agency_id"] is not None and principal.agency_id == report["agency_id"]
+    is_reporter = (
+        principal.role == Role.citizen and report["reporter_user_id"] == principal.user_id
+    ) or (tracking_token is not None and secrets.compare_digest(tracking_token, report["tracking_token"]))
+    return Actor(role=principal.role, user_id=principal.user_id, username=principal.username,
+                 of_assigned_agency=of_agency, is_reporter=is_reporter)
+
+
+async def apply_action(
+    conn: AsyncConnection,
+    *,
+    report_id: int,
+    action: str,
+    body: dict | None,
+    principal: Principal,
+    now: datetime,
+    settings: Settings,
+    uploads: list[media_store.Upload] = (),
+    tracking_token: str | None = None,
+) -> None:
+    if action not in ACTION_BODIES:
+        raise ApiError(404, "unknown_action", "Unknown action: {action}.", action=action)
+    report = await load_report_for_update(conn, report_id)
+    actor = actor_for(principal, report, tracking_token=tracking_token)
+    try:
+        to_status = decide(action, Status(report["status"]), actor)
+    except ForbiddenAction:
+        if principal.role == Role.anonymous and tracking_token is None:
+            raise ApiError(401, "unauthorized", "Sign in to do this.", headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(403, "forbidden", "Your role may not do “{action}” on this report.", action=action)
+    except InvalidState:
+        raise ApiError(409, "invalid_state", "“{action}” is not possible while the report is {status}.",
+                       action=action, status=report["status"], details={"status": report["status"]})
+    params = parse_action_body(action, body)
+    d = await directory.load(conn)
+    changes, payload, event_agency, public = await _effects(conn, action, params, report, principal, d, now)
+    if action == "comment" and actor.is_reporter and not principal.is_staff:
+        public = True  # a reporter's comment is always public
+        payload["public"] = True
+
+    result = await conn.execute(
+        update(reports)
+        .where(reports.c.id == report_id, reports.c.version == report["version"])
+        .values(status=to_status, updated_at=now, version=report["version"] + 1, **changes)
+    )
+    if result.rowcount != 1:
+        raise ApiError(409, "concurrent_update", "Someone else changed this report at the same moment; reload and try again.")
+    actor_principal = principal if not actor.is_reporter or principal.role == Role.citizen else Principal(role=Role.citizen)
+    event_id = await _append_event(
+        conn, report_id=report_id, action=action, from_status=report["status"], to_status=to_status,
+        principal=actor_principal, now=now, payload=payload, agency_id=event_agency, public=public,
+    )
+    if uploads:
+        paths = [media_store.store(u, settings) for u in uploads]
+        await conn.execute(insert(media), [
+            {"report_id": report_id, "event_id": event_id, "purpose": "result", "kind": u.kind,
+             "content_type": u.content_type, "size": len(u.data), "sha256": u.sha256, "path": p, "created_at": now}
+            for u, p in zip(uploads, paths)
+        ])
+    urgent = changes.get("urgent", report["urgent"])
+    if action in ("flag_urgent", "unflag_urgent") and urgent != report["urgent"]:
+        next_due = await sla.recompute_running(conn, report_id=report_id, urgent=urgent)
+    else:
+        next_due = await sla.on_action(conn, report_id=report_id, action=action, now=now, urgent=urgent)
+    if next_due != report["next_due_at"]:
+        await conn.execute(update(reports).where(reports.c.id == report_id).values(next_due_at=next_due))
+
+
+async def _effects(conn, action, p, report, principal, d, now) -> tuple[dict, dict, int | None, bool]:
+    """The column changes, event payload, event agency and event visibility of one action."""
+    if action == "assign":
+        agency = d.agencies.get(p.agency)
+        if agency is None or not agency["active"]:
+            raise ApiError(422, "unknown_agency", "Unknown agency: {code}.", details={"field": "agency"}, code=p.agency)
+        return ({"agency_id": agency["id"], "handler_id": None, "assigned_at": now},
+                {"agency": agency["code"], "note": p.note}, agency["id"], True)
+    if action == "reject":
+        return {"reject_reason": p.reason}, {"reason": p.reason}, None, True
+    if action == "merge":
+        into_id = p.into if isinstance(p.into, int) else (int(p.into) if p.into.isdigit() else id_from_code(p.into))
+        target = (await conn.execute(select(reports.c.id, reports.c.status).where(reports.c.id == into_id))).first() \
+            if into_id else None
+        if target is None or target.id == report["id"] or Status(target.status) in TERMINAL_STATES - {Status.closed}:
+            raise ApiError(422, "invalid_merge_target", "The report to merge into does not exist or cannot take merges.",
+                           details={"field": "into"})
+        return {"merged_into_id": target.id}, {"into": target.id}, None, True
+    if action == "return":
+        return {"agency_id": None, "handler_id": None}, {"reason": p.reason}, report["agency_id"], True
+    if action == "respond":
+        return {"public_response": p.message}, {"message": p.message}, report["agency_id"], True
+    if action == "resolve":
+        return {"result": p.result}, {"result": p.result}, report["agency_id"], True
+    if action == "rework":
+        return {}, {"reason": p.reason}, report["agency_id"], True
+    if action == "publish":
+        changes = {"result": p.public_text} if p.public_text else {}
+        return changes, {"public_text": p.public_text or report["result"]}, None, True
+    if action == "rate":
+        return {"rating": p.score, "rating_comment": p.comment}, {"score": p.score, "comment": p.comment}, None, True
+    if action == "reopen":
+        return {"handler_id": None}, {"reason": p.reason}, report["agency_id"], True
+    if action == "close":
+        return {}, {}, None, True
+    if action in ("flag_urgent", "unflag_urgent"):
+        return {"urgent": action == "flag_urgent"}, {"reason": p.reason} if p.reason else {}, None, True
+    if action == "log_contact":
+        changes = {} if report["contacted_at"] else {"contacted_at": now}
+        return changes, {"contact": p.contact, "channel": p.channel, "outcome": p.outcome}, None, False
+    if action == "delegate":
+        user = (await conn.execute(select(users.c.id, users.c.role, users.c.agency_id, users.c.active)
+                                   .where(users.c.username == p.user))).first()
+        if user is None or not user.active or user.agency_id != report["agency_id"] or \
+                user.role not in (Role.handler, Role.agency_leader):
+            raise ApiError(422, "invalid_delegate", "{user} is not a handler of this agency.",
+                           details={"field": "user"}, user=p.user)
+        return {"handler_id": user.id}, {"user": p.user}, report["agency_id"], True
+    if action == "comment":
+        return {}, {"text": p.text, "public": p.public}, None, p.public
+    raise AssertionError(action)

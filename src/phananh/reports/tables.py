@@ -1,0 +1,118 @@
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+
+from phananh.db import UtcDateTime, metadata
+
+Id = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY only
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("status", String(16), nullable=False),
+    Column("category_id", Integer, ForeignKey("categories.id"), nullable=False),
+    Column("agency_id", Integer, ForeignKey("agencies.id")),
+    Column("area_id", Integer, ForeignKey("areas.id")),
+    Column("handler_id", Integer, ForeignKey("users.id")),
+    Column("urgent", Boolean, nullable=False, default=False),
+    Column("urgent_hint", Boolean, nullable=False, default=False),
+    Column("title", String(300), nullable=False, default=""),
+    Column("description", Text, nullable=False),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("address", String(500)),
+    Column("language", String(8), nullable=False, default="vi"),
+    Column("channel", String(32), nullable=False, default="api"),
+    Column("visibility", String(16), nullable=False, default="public"),
+    # The reporter's identity: confidential (ARCHITECTURE §5).
+    Column("anonymous", Boolean, nullable=False, default=False),
+    Column("reporter_name", String(200)),
+    Column("reporter_phone", String(32)),
+    Column("reporter_email", String(200)),
+    Column("reporter_user_id", Integer, ForeignKey("users.id")),
+    Column("share_identity_with_agency", Boolean, nullable=False, default=False),
+    Column("consent", Boolean, nullable=False, default=False),
+    Column("consent_at", UtcDateTime),
+    Column("consent_purpose", String(500)),
+    Column("tracking_token", String(64), nullable=False, unique=True),
+    Column("public_response", Text),
+    Column("result", Text),
+    Column("reject_reason", Text),
+    Column("merged_into_id", Id, ForeignKey("reports.id")),
+    Column("rating", SmallInteger),
+    Column("rating_comment", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    # Optimistic lock: an action applies only to the version it read, so one of two racing actions loses.
+    Column("version", Integer, nullable=False, default=1),
+    Column("idempotency_key", String(200), unique=True),
+    Column("request_hash", String(64)),
+    # Earliest due instant over the running SLA clocks: drives queues, the overdue filter and the sweep.
+    Column("next_due_at", UtcDateTime),
+    Column("assigned_at", UtcDateTime),
+    Column("contacted_at", UtcDateTime),
+)
+Index("ix_reports_status_created", reports.c.status, reports.c.created_at)
+Index("ix_reports_agency_status", reports.c.agency_id, reports.c.status)
+Index("ix_reports_next_due", reports.c.next_due_at)
+Index("ix_reports_reporter_user", reports.c.reporter_user_id)
+Index("ix_reports_created", reports.c.created_at)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("report_id", Id, ForeignKey("reports.id"), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("from_status", String(16)),
+    Column("to_status", String(16), nullable=False),
+    Column("actor_role", String(32), nullable=False),
+    Column("actor_user_id", Integer, ForeignKey("users.id")),
+    Column("actor_username", String(100)),
+    # The agency this event concerns (the assigned agency on assign): scopes what agencies may read.
+    Column("agency_id", Integer, ForeignKey("agencies.id")),
+    Column("at", UtcDateTime, nullable=False),
+    Column("public", Boolean, nullable=False, default=True),
+    Column("payload", JSON, nullable=False, default=dict),
+)
+Index("ix_events_report", events.c.report_id, events.c.id)
+Index("ix_events_agency", events.c.agency_id, events.c.report_id)
+Index("ix_events_at", events.c.at)
+
+media = Table(
+    "media",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("report_id", Id, ForeignKey("reports.id"), nullable=False, index=True),
+    Column("event_id", Id, ForeignKey("events.id")),
+    # "report": sent with the report; "result": the agency's photos of the fix.
+    Column("purpose", String(16), nullable=False, default="report"),
+    Column("kind", String(16), nullable=False),
+    Column("content_type", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("path", String(300), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+identity_reads = Table(
+    "identity_reads",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("report_id", Id, ForeignKey("reports.id"), nullable=False, index=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("via", String(64), nullable=False),
+)

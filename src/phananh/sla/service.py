@@ -1,0 +1,176 @@
+"""SLA clocks on the lifecycle: which action starts and stops which stage clock (ARCHITECTURE §4).
+
+The arithmetic lives in `clock.py`; this module only stores its answers.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from phananh.db import utcnow
+from phananh.sla.calendar import CalendarDay, WorkingCalendar, seed_days
+from phananh.sla.clock import at_risk_at, deadline, lateness, stage_status
+from phananh.sla.policy import CA_MAU_DEFAULT, SlaPolicy
+from phananh.sla.tables import calendar_days, sla_clocks, sla_policies
+
+# action -> (stages it stops and judges, stages it voids, stages it starts)
+CLOCK_RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "submit": ((), (), ("distribute",)),
+    "assign": (("distribute",), (), ("return", "respond")),
+    "reject": (("distribute",), (), ()),
+    "merge": (("distribute",), (), ()),
+    "return": (("return", "respond"), (), ("distribute",)),
+    "respond": (("respond",), ("return",), ()),
+    "resolve": (("respond",), ("return",), ("publish",)),
+    "rework": (("publish",), (), ()),
+    "publish": (("publish",), (), ()),
+    "reopen": ((), (), ("respond",)),
+}
+# The respond clock is stopped by `return` without a verdict on the agency's answer time.
+VOID_ON_RETURN = {"respond"}
+
+CACHE_SECONDS = 30.0
+_cache: dict[int, tuple[float, SlaPolicy, WorkingCalendar]] = {}
+
+
+def invalidate() -> None:
+    _cache.clear()
+
+
+async def load_rules(conn: AsyncConnection) -> tuple[SlaPolicy, WorkingCalendar]:
+    """The active policy (highest version) and the working calendar, cached per process for a short while."""
+    key = id(conn.engine.sync_engine)
+    hit = _cache.get(key)
+    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1], hit[2]
+    row = (await conn.execute(select(sla_policies.c.data).order_by(sla_policies.c.version.desc()).limit(1))).first()
+    policy = SlaPolicy.from_dict(row[0]) if row else CA_MAU_DEFAULT
+    days = [
+        CalendarDay(day=r.day, kind=r.kind, name=r.name, source=r.source)
+        for r in (await conn.execute(select(calendar_days))).all()
+    ]
+    calendar = WorkingCalendar(days)
+    _cache[key] = (time.monotonic(), policy, calendar)
+    return policy, calendar
+
+
+async def seed_calendar(conn: AsyncConnection, years: range) -> int:
+    """Insert the holidays library's days for `years`, leaving dates that already have a row alone."""
+    existing = {r[0] for r in (await conn.execute(select(calendar_days.c.day))).all()}
+    rows = [
+        {"day": d.day, "kind": d.kind, "name": d.name, "source": d.source, "note": None}
+        for year in years
+        for d in seed_days(year)
+        if d.day not in existing
+    ]
+    if rows:
+        await conn.execute(insert(calendar_days), rows)
+    invalidate()
+    return len(rows)
+
+
+async def on_action(
+    conn: AsyncConnection, *, report_id: int, action: str, now: datetime, urgent: bool
+) -> datetime | None:
+    """Stop, void and start the clocks `action` touches; returns the report's new earliest due instant."""
+    stops, voids, starts = CLOCK_RULES.get(action, ((), (), ()))
+    if stops or voids:
+        running = (
+            await conn.execute(
+                select(sla_clocks.c.id, sla_clocks.c.stage, sla_clocks.c.due_at).where(
+                    sla_clocks.c.report_id == report_id, sla_clocks.c.stopped_at.is_(None)
+                )
+            )
+        ).all()
+        for clock_id, stage, due in running:
+            if stage in voids or (action == "return" and stage in VOID_ON_RETURN):
+                values = {"stopped_at": now, "outcome": "void"}
+            elif stage in stops:
+                late = lateness(due, now)
+                values = {"stopped_at": now, "outcome": "late" if late else "on_time",
+                          "late_seconds": int(late.total_seconds())}
+            else:
+                continue
+            await conn.execute(update(sla_clocks).where(sla_clocks.c.id == clock_id).values(**values))
+    if starts:
+        policy, calendar = await load_rules(conn)
+        rows = []
+        for stage in starts:
+            due = deadline(now, stage, policy, calendar, urgent=urgent)
+            rows.append({
+                "report_id": report_id, "stage": stage, "started_at": now, "due_at": due,
+                "at_risk_at": at_risk_at(now, due, policy, calendar), "policy_version": policy.version,
+                "urgent": urgent,
+            })
+        await conn.execute(insert(sla_clocks), rows)
+    return await next_due(conn, report_id)
+
+
+async def next_due(conn: AsyncConnection, report_id: int) -> datetime | None:
+    return (
+        await conn.execute(
+            select(func.min(sla_clocks.c.due_at)).where(
+                sla_clocks.c.report_id == report_id, sla_clocks.c.stopped_at.is_(None)
+            )
+        )
+    ).scalar()
+
+
+async def recompute_running(conn: AsyncConnection, *, report_id: int, urgent: bool) -> datetime | None:
+    """Recompute the deadlines of running clocks (urgency, calendar or policy changed) from their start."""
+    policy, calendar = await load_rules(conn)
+    running = (
+        await conn.execute(
+            select(sla_clocks.c.id, sla_clocks.c.stage, sla_clocks.c.started_at).where(
+                sla_clocks.c.report_id == report_id, sla_clocks.c.stopped_at.is_(None)
+            )
+        )
+    ).all()
+    for clock_id, stage, started in running:
+        due = deadline(started, stage, policy, calendar, urgent=urgent)
+        await conn.execute(
+            update(sla_clocks).where(sla_clocks.c.id == clock_id).values(
+                due_at=due, at_risk_at=at_risk_at(started, due, policy, calendar),
+                policy_version=policy.version, urgent=urgent,
+            )
+        )
+    return await next_due(conn, report_id)
+
+
+def deadline_view(clock: dict, now: datetime) -> dict:
+    status = stage_status(due=clock["due_at"], at_risk_at=clock["at_risk_at"], now=now)
+    return {
+        "stage": clock["stage"],
+        "started_at": clock["started_at"],
+        "due_at": clock["due_at"],
+        "overdue": status == "overdue",
+        "at_risk": status == "at_risk",
+    }
+
+
+async def running_deadlines(conn: AsyncConnection, report_ids: list[int], now: datetime) -> dict[int, list[dict]]:
+    if not report_ids:
+        return {}
+    rows = (
+        await conn.execute(
+            select(sla_clocks.c.report_id, sla_clocks.c.stage, sla_clocks.c.started_at, sla_clocks.c.due_at,
+                   sla_clocks.c.at_risk_at)
+            .where(sla_clocks.c.report_id.in_(report_ids), sla_clocks.c.stopped_at.is_(None))
+            .order_by(sla_clocks.c.due_at)
+        )
+    ).mappings().all()
+    out: dict[int, list[dict]] = {}
+    for r in rows:
+        out.setdefault(r["report_id"], []).append(deadline_view(r, now))
+    return out
+
+
+def years_around(today: date) -> range:
+    return range(today.year - 1, today.year + 3)
+
+
+__all__ = ["on_action", "recompute_running", "running_deadlines", "seed_calendar", "load_rules", "utcnow"]

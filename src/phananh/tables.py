@@ -1,0 +1,7 @@
+"""Every table, imported once so that Alembic and tests see the whole schema."""
+
+from phananh.auth.tables import api_tokens, otp_codes, users  # noqa: F401
+from phananh.db import metadata  # noqa: F401
+from phananh.directory.tables import agencies, areas, categories, routing_rules  # noqa: F401
+from phananh.reports.tables import events, identity_reads, media, reports  # noqa: F401
+from phananh.sla.tables import calendar_days, sla_clocks, sla_policies  # noqa: F401

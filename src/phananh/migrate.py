@@ -1,4 +1,7 @@
-"""Run Alembic migrations programmatically (the `phananh migrate` command and the tests)."""
+"""Run Alembic migrations programmatically (the `phananh migrate` command and the tests).
+
+Each domain may add its own branch off 0001; `upgrade` applies every head.
+"""
 
 from pathlib import Path
 
@@ -15,5 +18,5 @@ def alembic_config(database_url: str) -> Config:
     return cfg
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(database_url), revision)

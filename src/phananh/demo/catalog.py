@@ -309,7 +309,7 @@ def area_by_name(name: str) -> Area:
 # --------------------------------------------------------------------------- agencies
 
 ROOT_AGENCY = "ubnd-tinh-ca-mau"
-DEMO_EMAIL_DOMAIN = "demo.camau.gov.vn"
+DEMO_EMAIL_DOMAIN = "camau.demo.invalid"  # .invalid never delivers: demo mail cannot reach anyone
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from phananh.auth.tables import users
 from phananh.config import Settings
 from phananh.db import utcnow
 from phananh.demo import catalog
+from phananh.demo.samples import REJECT_REASONS, SAMPLE_REPORTS
 from phananh.directory import service as directory
 from phananh.directory.tables import agencies, areas, categories, routing_rules
 from phananh.reports import service as reports_service
@@ -94,15 +95,15 @@ async def seed_users(engine: AsyncEngine, password: str) -> int:
         rows = [
             {"username": "admin", "role": Role.admin, "full_name": "Quản trị hệ thống"},
             {"username": "dispatcher", "role": Role.dispatcher, "full_name": "Cán bộ Cổng TTĐT tỉnh",
-             "phone": "+842903800001", "email": "dispatcher@demo.camau.gov.vn"},
+             "phone": "+842903800001", "email": f"dispatcher@{catalog.DEMO_EMAIL_DOMAIN}"},
             {"username": "supervisor", "role": Role.supervisor, "full_name": "Lãnh đạo UBND tỉnh"},
         ]
         for agency_id, code, name in agency_rows:
             rows.append({"username": f"handler.{code}", "role": Role.handler, "agency_id": agency_id,
-                         "full_name": f"Cán bộ xử lý – {name}", "email": f"handler.{code}@demo.camau.gov.vn"})
+                         "full_name": f"Cán bộ xử lý – {name}", "email": f"handler.{code}@{catalog.DEMO_EMAIL_DOMAIN}"})
             rows.append({"username": f"leader.{code}", "role": Role.agency_leader, "agency_id": agency_id,
                          "full_name": f"Lãnh đạo – {name}", "phone": _leader_phone(agency_id),
-                         "email": f"leader.{code}@demo.camau.gov.vn"})
+                         "email": f"leader.{code}@{catalog.DEMO_EMAIL_DOMAIN}"})
         await conn.execute(insert(users), [
             {"password_hash": password_hash, "created_at": now, "agency_id": None, "area_id": None, "phone": None,
              "email": None, **row}
@@ -145,12 +146,10 @@ def _last_step_age(stage: str | None, situation: str, policy, calendar, now: dat
 
 
 async def seed_sample_reports(engine: AsyncEngine, settings: Settings, *, now: datetime) -> int:
-    from phananh.demo.samples import SAMPLE_REPORTS
-
     async with engine.connect() as conn:
         policy, calendar = await sla.load_rules(conn)
         dispatcher = await _principal(conn, "dispatcher")
-    created: list[int] = []
+    created: dict[str, int] = {}  # sample ref -> report id
     for sample in SAMPLE_REPORTS:
         actions, stage = PATHS[sample.target_state]
         actions = list(actions)
@@ -177,7 +176,7 @@ async def seed_sample_reports(engine: AsyncEngine, settings: Settings, *, now: d
                 now=submitted_at if steps else now - last_age, channel="app",
             )
         report_id = submitted.report_id
-        agency_code = catalog.route(sample.category, sample.area) or "van-phong-ubnd-tinh"
+        agency_code = sample.agency or catalog.route(sample.category, sample.area) or "van-phong-ubnd-tinh"
         async with engine.connect() as conn:
             leader = await _principal(conn, f"leader.{agency_code}")
             handler = await _principal(conn, f"handler.{agency_code}")
@@ -190,23 +189,23 @@ async def seed_sample_reports(engine: AsyncEngine, settings: Settings, *, now: d
             async with engine.begin() as conn:
                 await reports_service.apply_action(conn, report_id=report_id, action=action, body=body, principal=actor,
                                                    now=at, settings=settings, tracking_token=token)
-        created.append(report_id)
+        created[sample.ref] = report_id
     return len(created)
 
 
-def _action_body(action: str, sample, agency_code: str, created: list[int]) -> dict:
+def _action_body(action: str, sample, agency_code: str, created: dict[str, int]) -> dict:
     if action == "assign":
         return {"agency": agency_code, "note": "Đề nghị đơn vị kiểm tra, xử lý theo thẩm quyền."}
     if action == "return":
-        return {"reason": "Nội dung không thuộc thẩm quyền của đơn vị, đề nghị Cổng phân phối lại."}
+        return {"reason": sample.return_reason or "Nội dung không thuộc thẩm quyền của đơn vị, đề nghị Cổng phân phối lại."}
     if action == "respond":
         return {"message": sample.agency_response or "Đơn vị đã tiếp nhận và đang cử cán bộ kiểm tra hiện trường."}
     if action == "resolve":
         return {"result": sample.result_text or "Đơn vị đã kiểm tra và xử lý xong nội dung phản ánh."}
     if action == "reject":
-        return {"reason": sample.reject_reason or catalog_reject_reason()}
+        return {"reason": sample.reject_reason or REJECT_REASONS["khong-du-thong-tin"].text_vi}
     if action == "merge":
-        return {"into": created[0] if created else 1}
+        return {"into": created[sample.merged_into]}
     if action == "log_contact":
         return {"contact": f"Lãnh đạo {agency_code}", "channel": "phone", "outcome": "Đã báo, đơn vị cử người xử lý ngay."}
     if action == "flag_urgent":
@@ -214,9 +213,3 @@ def _action_body(action: str, sample, agency_code: str, created: list[int]) -> d
     if action == "rate":
         return {"score": sample.rating, "comment": sample.rating_comment}
     return {}
-
-
-def catalog_reject_reason() -> str:
-    from phananh.demo.samples import REJECT_REASONS
-
-    return REJECT_REASONS[0]

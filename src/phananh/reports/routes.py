@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from phananh.api.deps import AppSettings, CurrentPrincipal, Engine, Now, ReadConn
+from phananh import live
 from phananh.errors import ApiError
 from phananh.reports import media as media_store
 from phananh.reports import queries, service
@@ -131,6 +132,8 @@ async def submit_report(
             idempotency_key=idempotency_key, fingerprint=fingerprint,
             channel="hotline" if principal.is_staff and not data.channel else "api",
         )
+    if submitted.event:
+        await live.publish(request.app, submitted.event)
     async with engine.begin() as conn:
         view = await queries.get_report(conn, submitted.report_id, principal, now=now, log_identity=False) \
             if principal.role.value != "anonymous" else await queries.track(conn, submitted.tracking_token, now=now)
@@ -234,8 +237,9 @@ async def report_action(
         raise ApiError(422, "validation_error", "Some fields are missing or invalid.")
     async with engine.begin() as conn:
         report_id = await queries.resolve_report_ref(conn, report_ref)
-        await service.apply_action(conn, report_id=report_id, action=action, body=raw, principal=principal, now=now,
-                                   settings=settings, uploads=uploads, tracking_token=x_tracking_token)
+        event = await service.apply_action(conn, report_id=report_id, action=action, body=raw, principal=principal,
+                                           now=now, settings=settings, uploads=uploads, tracking_token=x_tracking_token)
+    await live.publish(request.app, event)
     async with engine.begin() as conn:
         if x_tracking_token and not principal.is_staff:
             view = await queries.track(conn, x_tracking_token, now=now)

@@ -23,6 +23,7 @@ from phananh.auth.tables import users
 from phananh.config import Settings
 from phananh.directory import service as directory
 from phananh.errors import ApiError, not_found
+from phananh.reports import flows
 from phananh.reports import media as media_store
 from phananh.reports.codes import id_from_code
 from phananh.reports.schemas import ACTION_BODIES, ReportSubmit
@@ -42,6 +43,7 @@ class Submitted:
     report_id: int
     tracking_token: str
     created: bool
+    event: dict | None = None  # the submit event, when this request created the report
 
 
 def request_fingerprint(body: dict, uploads: list[media_store.Upload]) -> str:
@@ -126,10 +128,11 @@ async def submit_report(
         if earlier:
             return earlier
         raise
-    event_id = await _append_event(
-        conn, report_id=report_id, action="submit", from_status=None, to_status=Status.received,
+    event = await _record_event(
+        conn, report={"id": report_id, **values}, action="submit", from_status=None,
         principal=principal, now=now, payload={"category": category["code"], "channel": channel},
     )
+    event_id = event["id"]
     if stored_paths:
         await conn.execute(insert(media), [
             {"report_id": report_id, "event_id": event_id, "purpose": "report", "kind": u.kind,
@@ -138,7 +141,7 @@ async def submit_report(
         ])
     next_due = await sla.on_action(conn, report_id=report_id, action="submit", now=now, urgent=False)
     await conn.execute(update(reports).where(reports.c.id == report_id).values(next_due_at=next_due))
-    return Submitted(report_id, tracking_token, True)
+    return Submitted(report_id, tracking_token, True, event)
 
 
 class _null:
@@ -163,21 +166,21 @@ async def _by_idempotency_key(conn: AsyncConnection, key: str, fingerprint: str 
     return Submitted(row.id, row.tracking_token, False)
 
 
-async def _append_event(
-    conn: AsyncConnection, *, report_id: int, action: str, from_status: str | None, to_status: str,
-    principal: Principal, now: datetime, payload: dict, agency_id: int | None = None, public: bool = True,
-) -> int:
+async def _record_event(
+    conn: AsyncConnection, *, report: dict, action: str, from_status: str | None, principal: Principal,
+    now: datetime, payload: dict, agency_id: int | None = None, public: bool = True,
+) -> dict:
+    """Append the event of an action (`report` is the row after it) and run the flows that follow from it."""
     staff = principal.is_staff or principal.role == Role.system
-    return (
-        await conn.execute(
-            insert(events).values(
-                report_id=report_id, action=action, from_status=from_status, to_status=to_status,
-                actor_role=principal.role, actor_user_id=principal.user_id if staff else None,
-                actor_username=principal.username if staff else None, agency_id=agency_id, at=now,
-                public=public, payload=payload,
-            ).returning(events.c.id)
-        )
-    ).scalar_one()
+    event = {
+        "report_id": report["id"], "action": action, "from_status": from_status, "to_status": report["status"],
+        "actor_role": principal.role.value, "actor_user_id": principal.user_id if staff else None,
+        "actor_username": principal.username if staff else None, "agency_id": agency_id, "at": now,
+        "public": public, "payload": payload,
+    }
+    event["id"] = (await conn.execute(insert(events).values(**event).returning(events.c.id))).scalar_one()
+    await flows.on_event(conn, event=event, report=report)
+    return event
 
 
 def parse_action_body(action: str, body: dict | None) -> BaseModel:
@@ -216,7 +219,8 @@ async def apply_action(
     settings: Settings,
     uploads: list[media_store.Upload] = (),
     tracking_token: str | None = None,
-) -> None:
+) -> dict:
+    """Apply `action`; returns its event."""
     if action not in ACTION_BODIES:
         raise ApiError(404, "unknown_action", "Unknown action: {action}.", action=action)
     report = await load_report_for_update(conn, report_id)
@@ -245,10 +249,12 @@ async def apply_action(
     if result.rowcount != 1:
         raise ApiError(409, "concurrent_update", "Someone else changed this report at the same moment; reload and try again.")
     actor_principal = principal if not actor.is_reporter or principal.role == Role.citizen else Principal(role=Role.citizen)
-    event_id = await _append_event(
-        conn, report_id=report_id, action=action, from_status=report["status"], to_status=to_status,
-        principal=actor_principal, now=now, payload=payload, agency_id=event_agency, public=public,
+    report_after = {**report, **changes, "status": to_status, "updated_at": now, "version": report["version"] + 1}
+    event = await _record_event(
+        conn, report=report_after, action=action, from_status=report["status"], principal=actor_principal,
+        now=now, payload=payload, agency_id=event_agency, public=public,
     )
+    event_id = event["id"]
     if uploads:
         paths = [media_store.store(u, settings) for u in uploads]
         await conn.execute(insert(media), [
@@ -263,6 +269,7 @@ async def apply_action(
         next_due = await sla.on_action(conn, report_id=report_id, action=action, now=now, urgent=urgent)
     if next_due != report["next_due_at"]:
         await conn.execute(update(reports).where(reports.c.id == report_id).values(next_due_at=next_due))
+    return event
 
 
 async def _effects(conn, action, p, report, principal, d, now) -> tuple[dict, dict, int | None, bool]:

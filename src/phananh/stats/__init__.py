@@ -1,0 +1,1 @@
+"""Statistics maintained incrementally from the event log."""

@@ -1,0 +1,7 @@
+"""Incremental statistics: counters updated in the event's transaction."""
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+async def on_event(conn: AsyncConnection, *, event: dict, report: dict) -> None:
+    return None

@@ -154,3 +154,33 @@ async def tokens(client):
         return cache[username]
 
     return headers
+
+
+@pytest.fixture(scope="session")
+async def citizen_token(client, monkeypatch_session):
+    """Bearer headers of a citizen signed in by phone with a one-time code (read from the SMS sender)."""
+    return await sign_in_citizen(client, monkeypatch_session, "0987654321")
+
+
+async def sign_in_citizen(client, monkeypatch, phone: str) -> dict:
+    from phananh.auth import service as auth_service
+
+    sent: list[str] = []
+
+    async def capture(to, text, *, settings):
+        sent.append(text)
+
+    monkeypatch.setattr(auth_service, "send_sms", capture)
+    r = await client.post("/api/v1/auth/otp/request", json={"phone": phone})
+    assert r.status_code == 202, r.text
+    code = sent[-1].rsplit(" ", 1)[-1]
+    r = await client.post("/api/v1/auth/otp/verify", json={"phone": phone, "code": code})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@pytest.fixture(scope="session")
+def monkeypatch_session():
+    mp = pytest.MonkeyPatch()
+    yield mp
+    mp.undo()

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 class ApiError(Exception):
     """An error meant for the client. `message` is an English msgid, translated on the way out."""
 
-    def __init__(self, status: int, code: str, message: str, details: Any = None, headers=None, **params):
+    def __init__(self, status: int, code: str, message: str, /, details: Any = None, headers=None, **params):
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details
         self.headers, self.params = headers, params

@@ -149,7 +149,7 @@ def _jsonable(value):
     return jsonable_encoder(value)
 
 
-@router.get("/reports", response_model=ReportList)
+@router.get("/reports", response_model=ReportList, response_model_exclude_unset=True)
 async def list_reports(
     engine: Engine,
     principal: CurrentPrincipal,
@@ -181,7 +181,7 @@ async def list_reports(
         return await queries.list_reports(conn, principal, f, now=now)
 
 
-@router.get("/reports/{report_ref}", response_model=ReportOut)
+@router.get("/reports/{report_ref}", response_model=ReportOut, response_model_exclude_unset=True)
 async def get_report(report_ref: str, engine: Engine, principal: CurrentPrincipal, now: Now):
     """One report, by id or by code (PA-2026-000123)."""
     async with engine.begin() as conn:
@@ -216,7 +216,8 @@ _ACTION_DOC = {
 }
 
 
-@router.post("/reports/{report_ref}/actions/{action}", response_model=ReportOut, openapi_extra=_ACTION_DOC,
+@router.post("/reports/{report_ref}/actions/{action}", response_model=ReportOut, response_model_exclude_unset=True,
+             openapi_extra=_ACTION_DOC,
              responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
 async def report_action(
     report_ref: str,
@@ -248,7 +249,7 @@ async def report_action(
         return await queries.get_report(conn, report_id, principal, now=now, log_identity=False)
 
 
-@router.get("/track/{tracking_token}", response_model=TrackOut)
+@router.get("/track/{tracking_token}", response_model=TrackOut, response_model_exclude_unset=True)
 async def track(tracking_token: str, engine: Engine, now: Now):
     """An anonymous reporter follows their report with the token given at submit."""
     async with engine.begin() as conn:

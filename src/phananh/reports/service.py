@@ -232,8 +232,8 @@ async def apply_action(
             raise ApiError(401, "unauthorized", "Sign in to do this.", headers={"WWW-Authenticate": "Bearer"})
         raise ApiError(403, "forbidden", "Your role may not do “{action}” on this report.", action=action)
     except InvalidState:
-        raise ApiError(409, "invalid_state", "“{action}” is not possible while the report is {status}.",
-                       action=action, status=report["status"], details={"status": report["status"]})
+        raise ApiError(409, "invalid_state", "“{action}” is not possible while the report is {state}.",
+                       action=action, state=report["status"], details={"status": report["status"]})
     params = parse_action_body(action, body)
     d = await directory.load(conn)
     changes, payload, event_agency, public = await _effects(conn, action, params, report, principal, d, now)

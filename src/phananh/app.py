@@ -16,6 +16,11 @@ from phananh.directory.routes import router as directory_router
 from phananh.errors import error_body, install_error_handlers
 from phananh.i18n import current_language, gettext, pick_language
 from phananh.reports.routes import router as reports_router
+from phananh.open311.api import router as open311_router
+from phananh.server.backpressure import install_backpressure
+from phananh.notifications.routes import router as notifications_router
+from phananh.sla.routes import router as sla_router
+from phananh.worker import EmbeddedScheduler
 
 log = logging.getLogger("phananh")
 MAX_REQUEST_BYTES_OVERHEAD = 1024 * 1024
@@ -28,8 +33,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         settings.media_dir.mkdir(parents=True, exist_ok=True)
         app.state.engine = create_engine(settings.database_url, pool_size=settings.pool_size,
-                                         max_overflow=settings.pool_max_overflow)
+                                         max_overflow=settings.pool_max_overflow, pool_timeout=settings.pool_timeout)
+        scheduler = EmbeddedScheduler(app) if settings.run_sweep else None  # SLA sweep + notification delivery
         yield
+        if scheduler is not None:
+            await scheduler.stop()
         await app.state.engine.dispose()
 
     app = FastAPI(
@@ -58,10 +66,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(auth_router)
     api.include_router(directory_router)
     api.include_router(reports_router)
+    api.include_router(sla_router)
+    api.include_router(notifications_router)
 
     @api.get("/health", tags=["meta"])
     async def health():
         return {"status": "ok", "version": __version__}
 
     app.include_router(api)
+    app.include_router(open311_router)  # /open311/v2 and /api/v1/admin/api-keys
+    # Last, so that it is the outermost middleware: a shed request costs nothing else.
+    install_backpressure(app, max_in_flight=settings.max_in_flight, retry_after=settings.retry_after_seconds)
     return app

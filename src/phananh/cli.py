@@ -14,6 +14,8 @@ from phananh.config import get_settings
 app = typer.Typer(help="Phản ánh hiện trường — field-report system.", no_args_is_help=True, add_completion=False)
 calendar_app = typer.Typer(help="The working calendar and SLA deadlines.", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
+from phananh.open311.cli import api_key_app  # noqa: E402
+app.add_typer(api_key_app, name="api-key")
 
 
 def _ensure_var_dirs() -> None:
@@ -74,14 +76,33 @@ def serve(
     port: int = 8000,
     workers: Annotated[int, typer.Option(help="server processes; 0 = one per core")] = 1,
     reload: bool = False,
+    app_path: Annotated[str, typer.Option("--app", hidden=True, help="ASGI import string (the benchmark's floor)")]
+    = "phananh.asgi:app",
 ) -> None:
-    """Serve the web app and the API (uvicorn)."""
-    import uvicorn
+    """Serve the web app and the API (uvicorn). Production: `--workers 0` (one process per core), see README."""
+    from phananh.server import serve_uvicorn
 
+    os.environ.setdefault("PHANANH_RUN_SWEEP", "1")  # embedded mode: the SLA sweep runs in the server
+    get_settings.cache_clear()
     _ensure_var_dirs()
-    n = workers or os.cpu_count() or 1
-    uvicorn.run("phananh.asgi:app", host=host, port=port, workers=n if not reload else None, reload=reload,
-                proxy_headers=True, log_level="info", access_log=n == 1)
+    serve_uvicorn(app_path, host=host, port=port, workers=workers or os.cpu_count() or 1, reload=reload)
+
+
+@app.command()
+def worker(
+    interval: Annotated[Optional[float], typer.Option(help="seconds between passes (PHANANH_SWEEP_INTERVAL_SECONDS)")]
+    = None,
+) -> None:
+    """Run the SLA sweep and the notification delivery in their own process (production)."""
+    import logging
+
+    from phananh.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    if interval is not None:
+        settings = settings.model_copy(update={"sweep_interval_seconds": interval})
+    asyncio.run(run_worker(settings))
 
 
 @app.command("create-user")

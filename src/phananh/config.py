@@ -28,7 +28,23 @@ class Settings(BaseSettings):
     max_files_per_report: int = 6
     pool_size: int = 10
     pool_max_overflow: int = 10
+    # Back-pressure (phananh.server.backpressure): a request waits at most this long for a database
+    # connection, then gets 503 + Retry-After; and at most this many requests run at once per process.
+    pool_timeout: float = 5.0
+    max_in_flight: int = 512
+    retry_after_seconds: int = 2
     close_after_days: int = 7
+    # SLA sweep and notification delivery (phananh.worker): inside `phananh serve` when run_sweep is true
+    # (serve turns it on unless PHANANH_RUN_SWEEP says otherwise), else as `phananh worker`.
+    run_sweep: bool = False
+    sweep_interval_seconds: float = 20.0
+    # Email notifications over SMTP; without smtp_host they are written to the log.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "Phản ánh hiện trường <no-reply@phananh.invalid>"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
 
 
 @lru_cache

@@ -52,17 +52,19 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_timeout: float = 30.0) -> AsyncEngine:
     if is_sqlite(url):
         engine = create_async_engine(
             url,
             connect_args={"timeout": 30, "isolation_level": None},
             json_serializer=_dumps,
+            pool_timeout=pool_timeout,
         )
         _configure_sqlite(engine)
         return engine
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=False, json_serializer=_dumps
+        url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=False, json_serializer=_dumps,
+        pool_timeout=pool_timeout,
     )
 
 

@@ -1,0 +1,198 @@
+"""Intake benchmark: our POST /api/v1/reports against the floor, on PostgreSQL, under `wrk` load.
+
+Both servers run with the production command (`phananh serve --workers N`, N = cores) on one temporary
+database (migrated, reference data seeded); `wrk` keeps 50 connections busy for a fixed time per run. The
+machine's cores are shared by the server, PostgreSQL and wrk, so the ratio to the floor is the figure to read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PG_SERVER = os.environ.get("PHANANH_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+LUA = ROOT / "bench" / "wrk" / "submit.lua"
+
+
+def progress(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Run:
+    name: str
+    accepted: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    errors: int
+    detail: str = ""
+
+    @property
+    def per_second(self) -> float:
+        return self.accepted / self.seconds if self.seconds else 0.0
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_SERVER.replace("postgresql+asyncpg://", "postgresql://"), timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@contextmanager
+def pg_database():
+    """A temporary PostgreSQL database, migrated, with the reference data (categories, areas, agencies)."""
+    from phananh.db import create_engine
+    from phananh.demo.seed import seed_reference
+    from phananh.migrate import upgrade
+
+    name = f"phananh_bench_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    url = PG_SERVER.rsplit("/", 1)[0] + "/" + name
+    try:
+        upgrade(url)
+
+        async def seed():
+            engine = create_engine(url)
+            try:
+                await seed_reference(engine)
+            finally:
+                await engine.dispose()
+
+        asyncio.run(seed())
+        yield url
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_listening(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not listen on {port} within {timeout} s")
+
+
+@contextmanager
+def server(app_path: str, url: str, *, workers: int, env: dict | None = None):
+    """`phananh serve --workers N` in its own process group; yields its base URL."""
+    port = free_port()
+    media = Path(tempfile.mkdtemp(prefix="phananh-bench-media-"))
+    environ = {**os.environ, "PHANANH_DATABASE_URL": url, "PHANANH_MEDIA_DIR": str(media),
+               "PHANANH_VAR_DIR": str(media), "PYTHONPATH": str(ROOT), **(env or {})}
+    log = open(media / "server.log", "w")
+    proc = subprocess.Popen([str(BIN / "phananh"), "serve", "--app", app_path, "--workers", str(workers),
+                             "--port", str(port)], env=environ, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        wait_until_listening(port, proc)
+        time.sleep(1.0 + 0.5 * workers)  # every worker process up, not only the first
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(proc)
+        log.close()
+        shutil.rmtree(media, ignore_errors=True)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def make_photo(path: Path, target: int = 200 * 1024) -> Path:
+    """A JPEG of about `target` bytes (noise compresses badly, like a real phone photo)."""
+    from PIL import Image
+
+    rng = random.Random(7)
+    side = 480
+    while True:
+        img = Image.frombytes("RGB", (side, side), rng.randbytes(side * side * 3))
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=90)
+        if len(buf.getvalue()) >= target * 0.97:
+            path.write_bytes(buf.getvalue())
+            return path
+        side += 8
+
+
+def wrk(base_url: str, name: str, *, seconds: int, connections: int, photo: Path | None = None) -> Run:
+    env = {**os.environ, "BENCH_RUN": uuid.uuid4().hex[:8]}
+    env.pop("BENCH_PHOTO", None)
+    if photo:
+        env["BENCH_PHOTO"] = str(photo)
+    cmd = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s", "-s", str(LUA),
+           base_url]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60).stdout
+    m = re.search(r"^RESULT (.*)$", out, re.M)
+    if not m:
+        raise RuntimeError(f"wrk printed no RESULT line:\n{out}")
+    f = dict(kv.split("=", 1) for kv in m.group(1).split())
+    non201 = sum(int(x.split(":")[1]) for x in f["non201"].split(",")) if f["non201"] != "0" else 0
+    errors = int(f["socket_errors"]) + int(f["timeouts"]) + non201
+    detail = "" if f["non201"] == "0" else f"status {f['non201']}"
+    return Run(name, int(f["accepted"]), int(f["duration_us"]) / 1e6, int(f["p50_us"]) / 1000,
+               int(f["p95_us"]) / 1000, int(f["p99_us"]) / 1000, errors, detail)
+
+
+def run_intake(*, workers: int, seconds: int, connections: int, rounds: int) -> dict[str, Run]:
+    """Ours and the floor, JSON then with a photo, interleaved; the best round of each is kept."""
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is not installed (Debian package `wrk`; `make bench` installs it)")
+    env = {"PHANANH_POOL_SIZE": os.environ.get("PHANANH_POOL_SIZE", "20"),
+           "PHANANH_POOL_MAX_OVERFLOW": os.environ.get("PHANANH_POOL_MAX_OVERFLOW", "5")}
+    best: dict[str, Run] = {}
+    with tempfile.TemporaryDirectory() as tmp, pg_database() as url:
+        photo = make_photo(Path(tmp) / "photo.jpg")
+        progress(f"PostgreSQL database ready; starting our server and the floor ({workers} workers each)")
+        with server("phananh.asgi:app", url, workers=workers, env=env) as ours, \
+                server("bench.floor_app:app", url, workers=workers, env=env) as floor:
+            for base in (ours, floor):  # warm up: connections, prepared statements, caches
+                wrk(base, "warm-up", seconds=2, connections=connections)
+            plan = [("intake JSON", None), ("intake photo 200 KB", photo)]
+            for r in range(rounds):
+                for label, with_photo in plan:
+                    for who, base in (("ours", ours), ("floor", floor)):
+                        name = f"{label} ({who})"
+                        progress(f"round {r + 1}/{rounds}: {name}, {connections} clients, {seconds} s")
+                        run = wrk(base, name, seconds=seconds, connections=connections, photo=with_photo)
+                        progress(f"  {run.per_second:.0f} reports/s, p99 {run.p99_ms:.1f} ms, {run.errors} errors")
+                        if name not in best or run.per_second > best[name].per_second:
+                            best[name] = run
+    return best

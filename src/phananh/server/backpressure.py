@@ -1,0 +1,71 @@
+"""Back-pressure: an overloaded process answers 503 with Retry-After at once instead of letting requests time out.
+
+Two limits, both per process: the number of requests in flight (`PHANANH_MAX_IN_FLIGHT`, checked before any
+work), and the wait for a database connection (`PHANANH_POOL_TIMEOUT`: SQLAlchemy raises TimeoutError when
+the pool stays exhausted that long). The citizen app then retries with the same Idempotency-Key, so a retried
+report is never made twice.
+"""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from phananh.errors import error_body
+from phananh.i18n import gettext, pick_language
+
+BUSY_MESSAGE = "The service is busy; please try again in a moment."
+# Long-lived streams (server-sent events) stay open for minutes: they are not load to shed.
+UNLIMITED_SUFFIXES = ("/stream", "/health")
+
+
+def busy_body() -> dict:
+    return error_body("overloaded", gettext(BUSY_MESSAGE))
+
+
+class InFlightLimit:
+    """Pure ASGI middleware (no per-request task, unlike `@app.middleware`): sheds requests above `limit`."""
+
+    def __init__(self, app, *, limit: int, retry_after: int):
+        self.app, self.limit, self.retry_after = app, limit, str(retry_after)
+        self.in_flight = 0
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"].endswith(UNLIMITED_SUFFIXES):
+            return await self.app(scope, receive, send)
+        if self.in_flight >= self.limit:
+            return await self._busy(scope, send)
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+    async def _busy(self, scope, send) -> None:
+        headers = dict(scope.get("headers") or ())
+        query = scope.get("query_string", b"").decode("latin-1")
+        explicit = next((p[5:] for p in query.split("&") if p.startswith("lang=")), None)
+        lang = pick_language(headers.get(b"accept-language", b"").decode("latin-1"), explicit)
+        body = json.dumps(error_body("overloaded", gettext(BUSY_MESSAGE, lang)), ensure_ascii=False).encode()
+        await send({"type": "http.response.start", "status": 503, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+            (b"retry-after", self.retry_after.encode()),
+        ]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def install_backpressure(app: FastAPI, *, max_in_flight: int, retry_after: int) -> None:
+    """Shed load above `max_in_flight` requests per process (0: no limit) and turn a pool timeout into 503."""
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(_request: Request, _exc: PoolTimeout):
+        return JSONResponse(busy_body(), 503, headers={"Retry-After": str(retry_after)})
+
+    if max_in_flight > 0:
+        app.add_middleware(InFlightLimit, limit=max_in_flight, retry_after=retry_after)
+
+
+__all__ = ["InFlightLimit", "install_backpressure"]

@@ -5,3 +5,4 @@ from phananh.db import metadata  # noqa: F401
 from phananh.directory.tables import agencies, areas, categories, routing_rules  # noqa: F401
 from phananh.reports.tables import events, identity_reads, media, reports  # noqa: F401
 from phananh.sla.tables import calendar_days, sla_clocks, sla_policies  # noqa: F401
+from phananh.open311.tables import api_keys, category_attributes, open311_requests  # noqa: F401

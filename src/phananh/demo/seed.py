@@ -23,6 +23,7 @@ from phananh.demo import catalog
 from phananh.demo.samples import REJECT_REASONS, SAMPLE_REPORTS
 from phananh.directory import service as directory
 from phananh.directory.tables import agencies, areas, categories, routing_rules
+from phananh.open311.attributes import seed_demo_attributes
 from phananh.reports import service as reports_service
 from phananh.reports.schemas import ReportSubmit
 from phananh.sla import service as sla
@@ -83,6 +84,7 @@ async def seed_reference(engine: AsyncEngine) -> None:
             for c, a, g in catalog.ROUTING_RULES
         ])
         await sla.seed_calendar(conn, sla.years_around(utcnow().date()))
+        await seed_demo_attributes(conn)  # Open311 service definitions (issue 6)
     directory.invalidate()
 
 

@@ -18,6 +18,9 @@ from phananh.i18n import current_language, gettext, pick_language
 from phananh.reports.routes import router as reports_router
 from phananh.open311.api import router as open311_router
 from phananh.server.backpressure import install_backpressure
+from phananh import dashboard as dashboard_pages, live
+from phananh.exports.routes import router as exports_router
+from phananh.stats.routes import router as stats_router
 from phananh.notifications.routes import router as notifications_router
 from phananh.sla.routes import router as sla_router
 from phananh.worker import EmbeddedScheduler
@@ -38,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         if scheduler is not None:
             await scheduler.stop()
+        await live.close(app)
         await app.state.engine.dispose()
 
     app = FastAPI(
@@ -66,6 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(auth_router)
     api.include_router(directory_router)
     api.include_router(reports_router)
+    api.include_router(stats_router)
+    api.include_router(exports_router)
     api.include_router(sla_router)
     api.include_router(notifications_router)
 
@@ -74,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     app.include_router(api)
+    dashboard_pages.mount(app)  # /dashboard, /thong-ke and their static files
     app.include_router(open311_router)  # /open311/v2 and /api/v1/admin/api-keys
     # Last, so that it is the outermost middleware: a shed request costs nothing else.
     install_backpressure(app, max_in_flight=settings.max_in_flight, retry_after=settings.retry_after_seconds)

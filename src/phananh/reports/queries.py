@@ -100,6 +100,13 @@ async def _present(conn, rows: list[dict], viewer: Principal, d, now: datetime, 
 
 
 async def list_reports(conn: AsyncConnection, viewer: Principal, f: ReportFilter, *, now: datetime) -> dict:
+    d, where = await filter_clause(conn, viewer, f, now=now)
+    total = (await conn.execute(select(func.count()).select_from(reports).where(where))).scalar_one()
+    return await _list_page(conn, viewer, f, d, where, total, now=now)
+
+
+async def filter_clause(conn: AsyncConnection, viewer: Principal, f: ReportFilter, *, now: datetime):
+    """The directory and the WHERE clause of a list's filters within what `viewer` may see (lists, exports)."""
     d, clause = await _visibility(conn, viewer)
     conds = [clause]
     if f.status:
@@ -136,8 +143,11 @@ async def list_reports(conn: AsyncConnection, viewer: Principal, f: ReportFilter
         conds.append(reports.c.created_at >= f.date_from)
     if f.date_to:
         conds.append(reports.c.created_at < f.date_to)
-    where = and_(*conds)
-    total = (await conn.execute(select(func.count()).select_from(reports).where(where))).scalar_one()
+    return d, and_(*conds)
+
+
+async def _list_page(conn: AsyncConnection, viewer: Principal, f: ReportFilter, d, where, total: int, *,
+                     now: datetime) -> dict:
     order = {
         "created_at": [reports.c.created_at.asc(), reports.c.id.asc()],
         "-created_at": [reports.c.created_at.desc(), reports.c.id.desc()],

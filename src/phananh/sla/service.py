@@ -6,13 +6,15 @@ The arithmetic lives in `clock.py`; this module only stores its answers.
 from __future__ import annotations
 
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phananh.db import utcnow
-from phananh.sla.calendar import CalendarDay, WorkingCalendar, seed_days
+from phananh.reports.tables import reports
+from phananh.sla.calendar import TZ, CalendarDay, WorkingCalendar, seed_days
 from phananh.sla.clock import at_risk_at, deadline, lateness, stage_status
 from phananh.sla.policy import CA_MAU_DEFAULT, SlaPolicy
 from phananh.sla.tables import calendar_days, sla_clocks, sla_policies
@@ -34,6 +36,7 @@ CLOCK_RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
 VOID_ON_RETURN = {"respond"}
 
 CACHE_SECONDS = 30.0
+RECOMPUTE_BATCH = 2000
 _cache: dict[int, tuple[float, SlaPolicy, WorkingCalendar]] = {}
 
 
@@ -51,7 +54,7 @@ async def load_rules(conn: AsyncConnection) -> tuple[SlaPolicy, WorkingCalendar]
     policy = SlaPolicy.from_dict(row[0]) if row else CA_MAU_DEFAULT
     days = [
         CalendarDay(day=r.day, kind=r.kind, name=r.name, source=r.source)
-        for r in (await conn.execute(select(calendar_days))).all()
+        for r in (await conn.execute(select(calendar_days).where(calendar_days.c.removed_at.is_(None)))).all()
     ]
     calendar = WorkingCalendar(days)
     _cache[key] = (time.monotonic(), policy, calendar)
@@ -141,6 +144,57 @@ async def recompute_running(conn: AsyncConnection, *, report_id: int, urgent: bo
     return await next_due(conn, report_id)
 
 
+async def recompute_all_running(conn: AsyncConnection, *, now: datetime, day: date | None = None) -> int:
+    """After a calendar or policy change: recompute every running clock the change can move; returns how many moved.
+
+    A deadline depends on the calendar only from its start date to its due date, so a change of one `day`
+    touches only the clocks whose window covers it. A flag (at risk, overdue) is kept only while it still
+    holds, so that the sweep flags and notifies again at the new instant.
+    """
+    policy, calendar = await load_rules(conn)
+    c = sla_clocks.c
+    query = select(c.id, c.report_id, c.stage, c.started_at, c.due_at, c.at_risk_at, c.urgent, c.policy_version,
+                   c.at_risk_flagged_at, c.overdue_flagged_at).where(c.stopped_at.is_(None))
+    if day is not None:
+        midnight = datetime.combine(day, dtime(0), tzinfo=TZ)
+        query = query.where(c.started_at < midnight + timedelta(days=1), c.due_at >= midnight)
+    moved, last_id = 0, 0
+    while True:
+        rows = (await conn.execute(query.where(c.id > last_id).order_by(c.id).limit(RECOMPUTE_BATCH))).all()
+        if not rows:
+            return moved
+        last_id = rows[-1].id
+        changes = []
+        for r in rows:
+            due = deadline(r.started_at, r.stage, policy, calendar, urgent=r.urgent)
+            risk = at_risk_at(r.started_at, due, policy, calendar)
+            if (due, risk, policy.version) == (r.due_at, r.at_risk_at, r.policy_version):
+                continue
+            changes.append({
+                "clock_id": r.id, "new_due": due, "new_risk": risk, "new_version": policy.version,
+                "new_overdue_flag": r.overdue_flagged_at if due < now else None,
+                "new_risk_flag": r.at_risk_flagged_at if risk < now else None,
+            })
+        if changes:
+            await conn.execute(
+                update(sla_clocks).where(c.id == bindparam("clock_id")).values(
+                    due_at=bindparam("new_due"), at_risk_at=bindparam("new_risk"),
+                    policy_version=bindparam("new_version"), overdue_flagged_at=bindparam("new_overdue_flag"),
+                    at_risk_flagged_at=bindparam("new_risk_flag"),
+                ),
+                changes,
+            )
+            changed = {ch["clock_id"] for ch in changes}
+            report_ids = sorted({r.report_id for r in rows if r.id in changed})
+            earliest = (
+                select(func.min(c.due_at))
+                .where(c.report_id == reports.c.id, c.stopped_at.is_(None))
+                .scalar_subquery()
+            )
+            await conn.execute(update(reports).where(reports.c.id.in_(report_ids)).values(next_due_at=earliest))
+            moved += len(changes)
+
+
 def deadline_view(clock: dict, now: datetime) -> dict:
     status = stage_status(due=clock["due_at"], at_risk_at=clock["at_risk_at"], now=now)
     return {
@@ -173,4 +227,4 @@ def years_around(today: date) -> range:
     return range(today.year - 1, today.year + 3)
 
 
-__all__ = ["on_action", "recompute_running", "running_deadlines", "seed_calendar", "load_rules", "utcnow"]
+__all__ = ["on_action", "recompute_running", "recompute_all_running", "running_deadlines", "seed_calendar", "load_rules", "utcnow"]

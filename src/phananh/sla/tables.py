@@ -27,6 +27,14 @@ Index("ix_sla_clocks_running_due", sla_clocks.c.due_at, postgresql_where=sla_clo
       sqlite_where=sla_clocks.c.stopped_at.is_(None))
 Index("ix_sla_clocks_running_risk", sla_clocks.c.at_risk_at, postgresql_where=sla_clocks.c.stopped_at.is_(None),
       sqlite_where=sla_clocks.c.stopped_at.is_(None))
+# Migration 0003: the sweep's own indexes hold only running clocks not yet flagged, so they stay small
+# however many overdue clocks stay open.
+_unflagged_overdue = sla_clocks.c.stopped_at.is_(None) & sla_clocks.c.overdue_flagged_at.is_(None)
+_unflagged_at_risk = sla_clocks.c.stopped_at.is_(None) & sla_clocks.c.at_risk_flagged_at.is_(None)
+Index("ix_sla_clocks_sweep_overdue", sla_clocks.c.due_at,
+      postgresql_where=_unflagged_overdue, sqlite_where=_unflagged_overdue)
+Index("ix_sla_clocks_sweep_at_risk", sla_clocks.c.at_risk_at,
+      postgresql_where=_unflagged_at_risk, sqlite_where=_unflagged_at_risk)
 
 calendar_days = Table(
     "calendar_days",
@@ -37,6 +45,11 @@ calendar_days = Table(
     Column("name", String(200), nullable=False),
     Column("source", String(16), nullable=False),  # holidays | admin
     Column("note", Text),
+    # Migration 0003: a removed row stays as a tombstone, so re-seeding never brings back a holiday an
+    # admin removed; who changed a row last, and when.
+    Column("removed_at", UtcDateTime),
+    Column("changed_by", String(100)),
+    Column("changed_at", UtcDateTime),
 )
 
 sla_policies = Table(
@@ -46,4 +59,5 @@ sla_policies = Table(
     Column("version", Integer, nullable=False, unique=True),
     Column("data", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(100)),  # migration 0003
 )

@@ -1,7 +1,108 @@
-"""Incremental statistics: counters updated in the event's transaction."""
+"""Incremental statistics: the counter cells an event changes, upserted in the event's transaction.
 
+The SLA service stops the clocks after this flow runs (same transaction), so the outcome of each stage
+this event stops is computed here from the running clock row, with the SLA service's own rules
+(`CLOCK_RULES`, `VOID_ON_RETURN`, `lateness`): the same answer it is about to write.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from phananh.sla.clock import lateness
+from phananh.sla.service import CLOCK_RULES, VOID_ON_RETURN
+from phananh.sla.tables import sla_clocks
+from phananh.stats.facts import CONTACT, duration_seconds, rating_cell, report_cell, report_facts, stage_cell
+from phananh.stats.tables import stats_ratings, stats_report_facts, stats_reports, stats_stages
+
+_REPORT_KEY = ("day", "category_id", "area_id", "agency_id", "status", "urgent", "contacted")
+_RATING_KEY = ("day", "category_id", "area_id", "agency_id", "score")
+_STAGE_KEY = ("day", "stage", "agency_id", "category_id", "area_id", "outcome", "bucket")
 
 
 async def on_event(conn: AsyncConnection, *, event: dict, report: dict) -> None:
-    return None
+    after = report_facts(report)
+    before = None
+    if event["action"] != "submit":
+        row = (await conn.execute(select(stats_report_facts).where(
+            stats_report_facts.c.report_id == report["id"]))).mappings().first()
+        before = dict(row) if row else None
+
+    report_deltas, rating_deltas = Counter(), Counter()
+    if before is not None:
+        report_deltas[report_cell(before)] -= 1
+        if rating_cell(before):
+            rating_deltas[rating_cell(before)] -= 1
+    report_deltas[report_cell(after)] += 1
+    if rating_cell(after):
+        rating_deltas[rating_cell(after)] += 1
+
+    stage_rows = await _stopped_stages(conn, event, after)
+    if event["action"] == "log_contact" and after["contacted"] and not (before and before["contacted"]):
+        since = report.get("assigned_at") or report["created_at"]
+        seconds = duration_seconds(since, event["at"])
+        stage_rows.append((stage_cell(stopped_at=event["at"], stage=CONTACT, agency_id=report.get("agency_id"),
+                                      facts=after, outcome="done", seconds=seconds), seconds))
+
+    await _add(conn, stats_reports, _REPORT_KEY, {k: (v, None) for k, v in report_deltas.items() if v})
+    await _add(conn, stats_ratings, _RATING_KEY, {k: (v, None) for k, v in rating_deltas.items() if v})
+    stage_deltas: dict[tuple, tuple[int, int]] = {}
+    for cell, seconds in stage_rows:
+        n, total = stage_deltas.get(cell, (0, 0))
+        stage_deltas[cell] = (n + 1, total + seconds)
+    await _add(conn, stats_stages, _STAGE_KEY, stage_deltas)
+    await _save_facts(conn, report["id"], after)
+
+
+async def _stopped_stages(conn: AsyncConnection, event: dict, facts: dict) -> list[tuple[tuple, int]]:
+    """(cell, seconds) of each stage clock this event stops with a verdict."""
+    action = event["action"]
+    stops = CLOCK_RULES.get(action, ((), (), ()))[0]
+    judged = [s for s in stops if not (action == "return" and s in VOID_ON_RETURN)]
+    if not judged:
+        return []
+    running = (await conn.execute(
+        select(sla_clocks.c.stage, sla_clocks.c.started_at, sla_clocks.c.due_at).where(
+            sla_clocks.c.report_id == event["report_id"], sla_clocks.c.stopped_at.is_(None),
+            sla_clocks.c.stage.in_(judged))
+    )).all()
+    at = event["at"]
+    out = []
+    for stage, started_at, due_at in running:
+        outcome = "late" if lateness(due_at, at) else "on_time"
+        seconds = duration_seconds(started_at, at)
+        out.append((stage_cell(stopped_at=at, stage=stage, agency_id=event.get("agency_id"), facts=facts,
+                               outcome=outcome, seconds=seconds), seconds))
+    return out
+
+
+def upsert(conn: AsyncConnection):
+    return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+
+
+async def _add(conn: AsyncConnection, table, key: tuple[str, ...], deltas: dict[tuple, tuple[int, int | None]]) -> None:
+    """Add `n` (and `seconds`) to each cell; sorted, so that concurrent transactions lock cells in one order."""
+    if not deltas:
+        return
+    rows = []
+    for cell in sorted(deltas, key=repr):
+        n, seconds = deltas[cell]
+        row = dict(zip(key, cell), n=n)
+        if seconds is not None:
+            row["seconds"] = seconds
+        rows.append(row)
+    stmt = upsert(conn)(table).values(rows)
+    increments = {"n": table.c.n + stmt.excluded.n}
+    if "seconds" in table.c:
+        increments["seconds"] = table.c.seconds + stmt.excluded.seconds
+    await conn.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=increments))
+
+
+async def _save_facts(conn: AsyncConnection, report_id: int, facts: dict) -> None:
+    stmt = upsert(conn)(stats_report_facts).values(report_id=report_id, **facts)
+    await conn.execute(stmt.on_conflict_do_update(index_elements=["report_id"], set_=facts))

@@ -1,0 +1,48 @@
+"""HTML pages: the leaders' dashboard (/dashboard) and the public statistics page (/thong-ke).
+
+Both are standalone (their own template and static files); the dashboard signs in with the staff
+session cookie `phananh_session` that the staff login sets, or with its own small sign-in form.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+HERE = Path(__file__).parent
+STATIC_URL = "/dashboard/static"
+DEFAULT_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+_env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
+
+router = APIRouter(include_in_schema=False)
+
+
+def _tiles() -> dict:
+    """Map tiles from a configurable server; the map still shows its points when tiles fail."""
+    return {"url": os.environ.get("PHANANH_MAP_TILES_URL", DEFAULT_TILES),
+            "attribution": os.environ.get("PHANANH_MAP_TILES_ATTRIBUTION", "© OpenStreetMap")}
+
+
+def _render(name: str, **context) -> HTMLResponse:
+    html = _env.get_template(name).render(static=STATIC_URL, tiles=_tiles(), **context)
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+async def dashboard(request: Request):
+    return _render("dashboard.html", login_url=os.environ.get("PHANANH_LOGIN_URL", ""))
+
+
+@router.get("/thong-ke", response_class=HTMLResponse)
+async def public_statistics(request: Request):
+    return _render("public.html")
+
+
+def mount(app: FastAPI) -> None:
+    app.include_router(router)
+    app.mount(STATIC_URL, StaticFiles(directory=HERE / "static"), name="dashboard-static")

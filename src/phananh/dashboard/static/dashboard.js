@@ -1,0 +1,177 @@
+/* The leaders' dashboard: filters → overview; EventSource → refetch within a second; map; overdue list. */
+"use strict";
+(function () {
+  const API = "/api/v1";
+  const body = document.body;
+  const form = document.getElementById("filters");
+  let granularity = "";
+  let mapMode = "cluster";
+  let map, cluster, heat, refetchTimer, source;
+
+  function params() {
+    const p = new URLSearchParams();
+    const f = new FormData(form);
+    const days = f.get("days");
+    if (days === "custom") {
+      if (f.get("from")) p.set("from", f.get("from"));
+      if (f.get("to")) p.set("to", f.get("to"));
+    } else {
+      const to = new Date(Date.now() + 7 * 3600 * 1000);  // today in Viet Nam (UTC+7, no daylight saving)
+      const from = new Date(to.getTime() - (Number(days) - 1) * 86400 * 1000);
+      p.set("from", from.toISOString().slice(0, 10));
+      p.set("to", to.toISOString().slice(0, 10));
+    }
+    for (const k of ["category", "area", "agency"]) if (f.get(k)) p.set(k, f.get(k));
+    return p;
+  }
+
+  async function getJSON(url) {
+    const r = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (r.status === 401) { showSignIn(); throw new Error("unauthorized"); }
+    if (!r.ok) throw new Error(url + " → " + r.status);
+    return r.json();
+  }
+
+  function showSignIn() {
+    const login = body.dataset.loginUrl;
+    if (login) { location.href = login + "?next=" + encodeURIComponent(location.pathname); return; }
+    document.getElementById("signin").hidden = false;
+    document.getElementById("board").hidden = true;
+  }
+
+  document.getElementById("signin-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = new FormData(e.target);
+    const r = await fetch(API + "/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: f.get("username"), password: f.get("password") }) });
+    if (!r.ok) { PA.text("signin-error", "Sai tên đăng nhập hoặc mật khẩu."); return; }
+    const token = (await r.json()).access_token;
+    document.cookie = "phananh_session=" + encodeURIComponent(token) + "; path=/; SameSite=Strict" +
+      (location.protocol === "https:" ? "; Secure" : "");
+    location.reload();
+  });
+
+  async function loadFilters() {
+    const [cats, areas, agencies] = await Promise.all([
+      getJSON(API + "/categories"), getJSON(API + "/areas"), getJSON(API + "/agencies")]);
+    fill("category", cats, c => c.name_vi || c.name);
+    fill("area", areas, a => a.name);
+    fill("agency", agencies, a => a.name);
+  }
+
+  function fill(name, list, label) {
+    const items = Array.isArray(list) ? list : (list.items || []);
+    const select = form.elements[name];
+    for (const it of items) {
+      const o = document.createElement("option");
+      o.value = it.code; o.textContent = label(it);
+      select.appendChild(o);
+    }
+  }
+
+  async function refresh() {
+    const p = params();
+    if (granularity) p.set("granularity", granularity);
+    const ov = await getJSON(API + "/stats/overview?" + p);
+    document.getElementById("board").hidden = false;
+    document.getElementById("signin").hidden = true;
+    render(ov);
+    exportLinks();
+  }
+
+  function render(ov) {
+    const s = ov.by_status;
+    PA.text("scope", "Phạm vi: " + ov.scope.name);
+    PA.text("kpi-received", PA.num(ov.totals.received));
+    PA.text("kpi-waiting", PA.num(s.received + s.returned));
+    PA.text("kpi-handling", PA.num(s.assigned + s.in_progress));
+    PA.text("kpi-done", PA.num(ov.totals.done));
+    PA.text("kpi-overdue", PA.num(ov.now.overdue));
+    PA.text("kpi-at-risk", PA.num(ov.now.at_risk));
+    PA.text("kpi-on-time", PA.pct(ov.on_time.overall.rate));
+    PA.text("kpi-rating", ov.satisfaction.average ? ov.satisfaction.average.toLocaleString("vi-VN") + " / 5" : "–");
+    PA.text("kpi-urgent", PA.num(ov.totals.urgent_open_uncontacted));
+    PA.text("updated", new Date().toLocaleTimeString("vi-VN"));
+    PA.drawCommon(ov);
+    const ranking = ov.on_time.agency_ranking.filter(a => a.on_time + a.late > 0).slice(0, 25).reverse();
+    PA.chart("chart-agencies")?.setOption({
+      tooltip: { formatter: p => `${p.name}: ${PA.pct(p.value)}` }, grid: { left: 220, right: 40, top: 10, bottom: 20 },
+      xAxis: { type: "value", max: 1, axisLabel: { formatter: v => Math.round(v * 100) + "%" } },
+      yAxis: { type: "category", data: ranking.map(a => a.name) },
+      series: [{ type: "bar", data: ranking.map(a => a.rate), itemStyle: { color: "#2e7d32" },
+                 label: { show: true, position: "right", formatter: p => PA.pct(p.value) } }],
+    }, true);
+    document.querySelector("#overdue tbody").innerHTML = ov.now.overdue_list.map(r =>
+      `<tr><td class="${r.urgent ? "urgent" : ""}">${PA.esc(r.code)}</td><td>${PA.esc(r.title)}</td>` +
+      `<td>${PA.esc(r.category?.name)}</td><td>${PA.esc(r.agency?.name || "Cổng TTĐT tỉnh")}</td>` +
+      `<td>${r.stages.map(st => PA.STAGE[st] || st).join(", ")}</td><td>${PA.duration(r.overdue_seconds)}</td></tr>`
+    ).join("") || `<tr><td colspan="6">Không có phản ánh quá hạn.</td></tr>`;
+  }
+
+  function exportLinks() {
+    const p = params();
+    const list = new URLSearchParams();
+    if (p.get("from")) list.set("from", p.get("from") + "T00:00:00+07:00");
+    if (p.get("to")) list.set("to", new Date(Date.parse(p.get("to")) + 86400000).toISOString().slice(0, 10) + "T00:00:00+07:00");
+    for (const k of ["category", "area", "agency"]) if (p.get(k)) list.set(k, p.get(k));
+    document.getElementById("export-csv").href = API + "/exports/reports?format=csv&" + list;
+    document.getElementById("export-xlsx").href = API + "/exports/reports?format=xlsx&" + list;
+    document.getElementById("export-stats").href = API + "/exports/stats.xlsx?" + p;
+  }
+
+  function setupMap() {
+    if (!window.L) return;
+    map = L.map("map", { preferCanvas: true }).setView([9.18, 105.15], 9);
+    const tiles = L.tileLayer(body.dataset.tilesUrl, { attribution: body.dataset.tilesAttribution, maxZoom: 18 });
+    tiles.addTo(map);  // if tiles fail to load, the points below still show on a plain background
+  }
+
+  async function refreshMap() {
+    if (!map) return;
+    const data = await getJSON(API + "/stats/map?" + params());
+    if (cluster) map.removeLayer(cluster);
+    if (heat) map.removeLayer(heat);
+    cluster = L.markerClusterGroup ? L.markerClusterGroup({ chunkedLoading: true }) : L.layerGroup();
+    for (const p of data.items) {
+      const color = p.overdue ? "#c62828" : p.urgent ? "#e08a00" : "#0b5cad";
+      cluster.addLayer(L.circleMarker([p.lat, p.lon], { radius: 6, color, fillOpacity: .8 })
+        .bindTooltip(PA.STATUS[p.status] || p.status));
+    }
+    heat = L.heatLayer ? L.heatLayer(data.items.map(p => [p.lat, p.lon, 1]), { radius: 20 }) : null;
+    (mapMode === "heat" && heat ? heat : cluster).addTo(map);
+  }
+
+  function scheduleRefresh() {
+    clearTimeout(refetchTimer);
+    refetchTimer = setTimeout(() => { refresh().catch(console.error); refreshMap().catch(console.error); }, 150);
+  }
+
+  function connect() {
+    if (!window.EventSource) { setInterval(scheduleRefresh, 10000); return; }
+    source = new EventSource(API + "/stats/stream");  // the browser reconnects by itself
+    source.onopen = () => { const el = document.getElementById("live"); el.textContent = "● Trực tiếp"; el.className = "live on"; scheduleRefresh(); };
+    source.onerror = () => { const el = document.getElementById("live"); el.textContent = "● Mất kết nối, đang thử lại…"; el.className = "live off"; };
+    source.onmessage = () => scheduleRefresh();
+  }
+
+  form.addEventListener("change", () => {
+    form.classList.toggle("custom-on", form.elements.days.value === "custom");
+    scheduleRefresh();
+  });
+  for (const b of document.querySelectorAll("#granularity button")) {
+    b.addEventListener("click", () => { granularity = b.dataset.g; tabs("#granularity", b); refresh().catch(console.error); });
+  }
+  for (const b of document.querySelectorAll("#map-mode button")) {
+    b.addEventListener("click", () => { mapMode = b.dataset.m; tabs("#map-mode", b); refreshMap().catch(console.error); });
+  }
+  function tabs(sel, on) { for (const b of document.querySelectorAll(sel + " button")) b.classList.toggle("on", b === on); }
+  tabs("#granularity", document.querySelector("#granularity button"));
+  tabs("#map-mode", document.querySelector("#map-mode button"));
+
+  refresh().then(() => {
+    setupMap();
+    refreshMap().catch(console.error);
+    loadFilters().catch(console.error);
+    connect();
+  }).catch(console.error);
+})();

@@ -1,0 +1,79 @@
+"""The scheduler of periodic jobs: the SLA sweep and the notification delivery.
+
+Embedded mode runs it inside `phananh serve` (app lifespan, when PHANANH_RUN_SWEEP is true); production
+runs it as `phananh worker` processes. Any number may run at once: the sweep flags each change exactly
+once and delivery claims rows under a lease.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from phananh.config import Settings
+from phananh.notifications.delivery import deliver_due
+from phananh.notifications.senders import Sender, senders_from_settings
+from phananh.sla.scheduled import sweep
+
+log = logging.getLogger("phananh.worker")
+
+
+async def run_once(engine: AsyncEngine, *, senders: Mapping[str, Sender], now: datetime) -> None:
+    flagged = await sweep(engine, now=now)
+    delivered = await deliver_due(engine, senders=senders, now=now)
+    if flagged.at_risk or flagged.overdue or delivered.sent or delivered.retrying or delivered.failed:
+        log.info("sweep: %s at risk, %s overdue; delivery: %s sent, %s retrying, %s failed", len(flagged.at_risk),
+                 len(flagged.overdue), delivered.sent, delivered.retrying, delivered.failed)
+
+
+async def run_scheduler(
+    engine: AsyncEngine, settings: Settings, *, clock: Callable[[], datetime], stop: asyncio.Event,
+    senders: Mapping[str, Sender] | None = None,
+) -> None:
+    """Every `sweep_interval_seconds` until `stop` is set; a failing pass is logged and the next one runs."""
+    senders = senders or senders_from_settings(settings)
+    while not stop.is_set():
+        try:
+            await run_once(engine, senders=senders, now=clock())
+        except Exception:
+            log.exception("scheduled jobs failed; retrying at the next tick")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=settings.sweep_interval_seconds)
+        except TimeoutError:
+            pass
+
+
+async def run_worker(settings: Settings) -> None:
+    """`phananh worker`: the scheduler in its own process, until SIGINT or SIGTERM."""
+    import signal
+
+    from phananh.db import create_engine, utcnow
+
+    engine = create_engine(settings.database_url, pool_size=4, max_overflow=4)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("worker started: sweep and delivery every %s s", settings.sweep_interval_seconds)
+    try:
+        await run_scheduler(engine, settings, clock=utcnow, stop=stop)
+    finally:
+        await engine.dispose()
+
+
+class EmbeddedScheduler:
+    """The scheduler as a task of the web process (embedded mode), reading the app's clock."""
+
+    def __init__(self, app) -> None:
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(
+            run_scheduler(app.state.engine, app.state.settings, clock=lambda: app.state.clock(), stop=self._stop)
+        )
+
+    async def stop(self) -> None:
+        self._stop.set()
+        await self._task

@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from phananh import __version__
+from phananh.api import openapi
 from phananh.auth.routes import router as auth_router
 from phananh.config import Settings, get_settings
 from phananh.db import create_engine, utcnow
@@ -16,6 +17,7 @@ from phananh.directory.routes import router as directory_router
 from phananh.errors import error_body, install_error_handlers
 from phananh.i18n import current_language, gettext, pick_language
 from phananh.reports.routes import router as reports_router
+from phananh import web
 from phananh.open311.api import router as open311_router
 from phananh.server.backpressure import install_backpressure
 from phananh import dashboard as dashboard_pages, live
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.clock = utcnow
     install_error_handlers(app)
+    openapi.install(app)
     max_body = settings.max_video_bytes * settings.max_files_per_report + MAX_REQUEST_BYTES_OVERHEAD
 
     @app.middleware("http")
@@ -82,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
     dashboard_pages.mount(app)  # /dashboard, /thong-ke and their static files
     app.include_router(open311_router)  # /open311/v2 and /api/v1/admin/api-keys
+    web.install(app)  # the people's pages: /, /portal, /agency, /cong-khai, /admin, /static
     # Last, so that it is the outermost middleware: a shed request costs nothing else.
     install_backpressure(app, max_in_flight=settings.max_in_flight, retry_after=settings.retry_after_seconds)
     return app

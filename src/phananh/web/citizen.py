@@ -1,0 +1,232 @@
+"""The citizen app: submit a report (offline-first with JavaScript, plain form without), my reports, tracking,
+rating, sign-in by one-time code. Phone first (360 px)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse, RedirectResponse
+from pydantic import ValidationError
+
+from phananh.auth import service as auth_service
+from phananh.directory import service as directory
+from phananh.errors import ApiError
+from phananh.reports import queries, service
+from phananh.reports.schemas import ReportSubmit
+from phananh.web import STATIC_DIR
+from phananh.web.forms import errors_from_api, errors_from_validation, text_fields, uploads_from
+from phananh.web.session import SESSION_COOKIE, FormWeb, PageWeb, Redirect, Web
+from phananh.web.templating import render
+from phananh.workflow import Role
+
+router = APIRouter(include_in_schema=False)
+FLAGS = ("anonymous", "share_identity_with_agency", "consent", "urgent_hint")
+
+
+async def _choices(web: Web) -> dict:
+    async with web.request.app.state.engine.connect() as conn:
+        d = await directory.load(conn)
+    en = web.lang == "en"
+    categories = [
+        {"code": c["code"], "name": c["name_en"] if en else c["name_vi"], "hint": c["hint_en"] if en else c["hint_vi"]}
+        for c in sorted(d.categories.values(), key=lambda c: c["id"]) if c["active"] and not c["out_of_scope"]
+    ]
+    areas = sorted(({"code": a["code"], "name": a["name"]} for a in d.areas.values()), key=lambda a: a["name"])
+    return {"categories": categories, "areas": areas}
+
+
+def report_body_from_form(fields: dict[str, str], lang: str) -> dict:
+    """The REST contract's submit body from the form's flat fields (the JavaScript builds the same)."""
+    body: dict = {k: fields[k] for k in ("category", "description", "address", "area") if fields.get(k)}
+    if fields.get("lat") and fields.get("lon"):
+        body["location"] = {"lat": fields["lat"], "lon": fields["lon"]}
+    reporter = {k: fields[f"reporter.{k}"] for k in ("name", "phone", "email") if fields.get(f"reporter.{k}")}
+    if reporter:
+        body["reporter"] = reporter
+    for flag in FLAGS:
+        body[flag] = fields.get(flag) in ("1", "on", "true")
+    body["language"] = lang
+    return body
+
+
+async def new_report_page(web: Web, *, values: dict | None = None, errors: dict | None = None, status: int = 200):
+    values = dict(values or {})
+    values.setdefault("idempotency_key", str(uuid.uuid4()))
+    return render(web, "citizen/new.html", status=status, values=values, errors=errors or {}, **await _choices(web))
+
+
+@router.get("/")
+async def home(web: PageWeb):
+    return await new_report_page(web)
+
+
+@router.post("/gui-phan-anh")
+async def submit_without_javascript(web: FormWeb):
+    """The same submit as the app's, for a phone without JavaScript: errors next to fields, input kept."""
+    request = web.request
+    settings = request.app.state.settings
+    form = await request.form()
+    fields = text_fields(form)
+    body = report_body_from_form(fields, web.lang)
+    errors: dict[str, str] = {}
+    try:
+        data = ReportSubmit.model_validate(body)
+    except ValidationError as exc:
+        errors = errors_from_validation(exc, web._)
+    if not errors:
+        key = fields.get("idempotency_key") or None
+        try:
+            uploads = await uploads_from(form, settings)
+            fingerprint = service.request_fingerprint(body, uploads) if key else None
+            async with request.app.state.engine.begin() as conn:
+                submitted = await service.submit_report(
+                    conn, data=data, uploads=uploads, principal=web.principal, settings=settings,
+                    now=request.app.state.clock(), idempotency_key=key, fingerprint=fingerprint, channel="web")
+        except ApiError as exc:
+            errors = {"files": web._(exc.message, **exc.params)} if exc.status in (413, 415) \
+                else errors_from_api(exc, web._)
+        else:
+            return web.redirect(f"/theo-doi/{submitted.tracking_token}?moi=1")
+    return await new_report_page(web, values=fields, errors=errors, status=422)
+
+
+@router.get("/theo-doi")
+async def track_form(web: PageWeb, ma: str | None = Query(None, max_length=200)):
+    if ma and ma.strip():
+        return RedirectResponse(f"/theo-doi/{ma.strip()}", status_code=303)
+    return render(web, "citizen/track_form.html")
+
+
+async def _tracked(web: Web, token: str) -> dict | None:
+    if len(token) > 64:
+        return None
+    async with web.request.app.state.engine.begin() as conn:
+        try:
+            return await queries.track(conn, token, now=web.request.app.state.clock())
+        except ApiError:
+            return None
+
+
+@router.get("/theo-doi/{token}")
+async def track_page(web: PageWeb, token: str, moi: int = 0):
+    report = await _tracked(web, token)
+    if report is None:
+        return render(web, "citizen/track_form.html", status=404,
+                      errors={"ma": web._("No report has this tracking code.")}, values={"ma": token})
+    return render(web, "citizen/track.html", report=report, events=report["events"], token=token,
+                  just_sent=bool(moi), errors={})
+
+
+@router.post("/theo-doi/{token}/danh-gia")
+async def rate_by_token(web: FormWeb, token: str):
+    report = await _tracked(web, token)
+    if report is None:
+        return RedirectResponse("/theo-doi", status_code=303)
+    return await _rate(web, report, token=token, back=f"/theo-doi/{token}")
+
+
+@router.post("/cua-toi/{report_id}/danh-gia")
+async def rate_signed_in(web: FormWeb, report_id: int):
+    report = await _own_report(web, report_id)
+    return await _rate(web, report, token=None, back=f"/cua-toi/{report_id}")
+
+
+async def _rate(web: Web, report: dict, *, token: str | None, back: str):
+    form = text_fields(await web.request.form())
+    score = form.get("score", "")
+    if score not in {"1", "2", "3", "4", "5"}:
+        return render(web, "citizen/track.html", status=422, report=report, events=report.get("events", []),
+                      token=token, just_sent=False, errors={"score": web._("Choose from 1 to 5 stars.")})
+    try:
+        async with web.request.app.state.engine.begin() as conn:
+            await service.apply_action(conn, report_id=report["id"], action="rate",
+                                       body={"score": int(score), "comment": form.get("comment") or None},
+                                       principal=web.principal, now=web.request.app.state.clock(),
+                                       settings=web.request.app.state.settings, tracking_token=token)
+    except ApiError as exc:
+        web.flash("error", web._(exc.message, **exc.params))
+    else:
+        web.flash("ok", web._("Thank you for rating the result."))
+    return web.redirect(back)
+
+
+async def _own_report(web: Web, report_id: int) -> dict:
+    """A signed-in citizen's own report with its public history (the service scopes it to them)."""
+    if web.principal.role != Role.citizen:
+        raise Redirect("/dang-nhap-cong-dan")
+    now = web.request.app.state.clock()
+    async with web.request.app.state.engine.begin() as conn:
+        report = await queries.get_report(conn, report_id, web.principal, now=now)
+        report["events"] = (await queries.list_events(conn, report_id, web.principal, page_size=1000))["items"]
+    return report
+
+
+@router.get("/cua-toi/{report_id}")
+async def my_report(web: PageWeb, report_id: int):
+    report = await _own_report(web, report_id)
+    return render(web, "citizen/track.html", report=report, events=report["events"], token=None, just_sent=False,
+                  errors={})
+
+
+@router.get("/cua-toi")
+async def my_reports(web: PageWeb):
+    """Reports of the signed-in citizen; those sent from this phone are added by the app from its storage."""
+    mine = None
+    if web.principal.role == Role.citizen:
+        async with web.request.app.state.engine.begin() as conn:
+            mine = await queries.list_reports(conn, web.principal, queries.ReportFilter(page_size=50),
+                                              now=web.request.app.state.clock())
+    return render(web, "citizen/mine.html", mine=mine)
+
+
+@router.get("/cua-toi/thiet-bi")
+async def reports_on_this_phone(web: PageWeb, t: list[str] = Query(default=[], max_length=50)):
+    """A fragment: the reports whose tracking codes this phone keeps."""
+    pairs = [(await _tracked(web, token), token) for token in t[:50]]
+    return render(web, "citizen/_device_reports.html", pairs=[(r, token) for r, token in pairs if r])
+
+
+@router.get("/dang-nhap-cong-dan")
+async def citizen_sign_in(web: PageWeb):
+    return render(web, "citizen/sign_in.html", step="phone", values={}, errors={})
+
+
+@router.post("/dang-nhap-cong-dan")
+async def citizen_send_code(web: FormWeb):
+    fields = text_fields(await web.request.form())
+    try:
+        async with web.request.app.state.engine.begin() as conn:
+            sent = await auth_service.request_otp(conn, phone=fields.get("phone", ""),
+                                                  settings=web.request.app.state.settings)
+    except ApiError as exc:
+        return render(web, "citizen/sign_in.html", status=422, step="phone", values=fields,
+                      errors={"phone": web._(exc.message, **exc.params)})
+    return render(web, "citizen/sign_in.html", step="code", values={"phone": sent["phone"]}, errors={})
+
+
+@router.post("/dang-nhap-cong-dan/xac-thuc")
+async def citizen_verify_code(web: FormWeb):
+    fields = text_fields(await web.request.form())
+    try:
+        async with web.request.app.state.engine.begin() as conn:
+            signed = await auth_service.verify_otp(conn, phone=fields.get("phone", ""), code=fields.get("code", ""),
+                                                   settings=web.request.app.state.settings)
+    except ApiError as exc:
+        return render(web, "citizen/sign_in.html", status=422, step="code", values=fields,
+                      errors={"code": web._(exc.message, **exc.params)})
+    web.set_cookies[SESSION_COOKIE] = (signed["access_token"], web.cookie_options(max_age=signed["expires_in"]))
+    return web.redirect("/cua-toi")
+
+
+@router.get("/sw.js")
+async def service_worker():
+    # Served from the root so that it controls the whole app.
+    return FileResponse(STATIC_DIR / "sw.js", media_type="text/javascript",
+                        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"})
+
+
+@router.get("/manifest.webmanifest")
+async def manifest():
+    return FileResponse(Path(STATIC_DIR) / "manifest.webmanifest", media_type="application/manifest+json")

@@ -1,0 +1,88 @@
+"""Form input → the service's bodies, and the service's refusals → a message next to each field."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData, UploadFile
+
+from phananh.errors import ApiError
+from phananh.reports import media as media_store
+
+# A person's words for each field that can be refused (English msgids).
+FIELD_MESSAGES = {
+    "category": "Choose a category.",
+    "description": "Describe what you see.",
+    "where": "Mark the place on the map, use your position, or write the address.",
+    "reporter": "Give your name and a phone number or email, or choose to report anonymously.",
+    "reporter.phone": "The phone number is not valid.",
+    "reporter.email": "The email address is not valid.",
+    "consent": "Consent to the processing of personal data is required to report with your identity.",
+    "files": "Photos must be JPEG, PNG or WebP images within the size limit.",
+}
+REQUIRED = "Fill in this field."
+
+
+def text_fields(form: FormData) -> dict[str, str]:
+    """What the person typed, stripped, to validate and to show back."""
+    return {k: v.strip() for k, v in form.multi_items() if isinstance(v, str) and k != "csrf_token"}
+
+
+def field_of(loc: list | tuple) -> str:
+    parts = [str(p) for p in loc if str(p) not in ("body",)]
+    if not parts:
+        return "where"  # the model-level check of ReportSubmit: no place given
+    if parts[0] == "location":
+        return "where"
+    return ".".join(parts[:2])
+
+
+def errors_from_validation(exc: ValidationError, _) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for e in exc.errors():
+        field = field_of(e["loc"])
+        out.setdefault(field, _(FIELD_MESSAGES.get(field, REQUIRED)))
+    return out
+
+
+def errors_from_api(exc: ApiError, _) -> dict[str, str]:
+    """A 422 from the service: per field when it says which, else under `form`."""
+    if isinstance(exc.details, dict) and exc.details.get("field"):
+        return {exc.details["field"]: _(exc.message, **exc.params)}
+    if isinstance(exc.details, list):
+        out: dict[str, str] = {}
+        for d in exc.details:
+            field = field_of(d.get("loc", []))
+            out.setdefault(field, _(FIELD_MESSAGES.get(field, REQUIRED)))
+        if out:
+            return out
+    return {"form": _(exc.message, **exc.params)}
+
+
+async def uploads_from(form: FormData, settings, name: str = "files") -> list[media_store.Upload]:
+    files = []
+    for value in form.getlist(name):
+        if isinstance(value, UploadFile):
+            data = await value.read()
+            if data:
+                files.append(media_store.check_upload(value.filename or name, data, settings))
+    return files
+
+
+def body_for(model: type[BaseModel], fields: dict[str, str]) -> dict:
+    """The subset of the form that the action's body model knows; empty optional text is left out."""
+    body = {}
+    for name, info in model.model_fields.items():
+        if name not in fields:
+            if info.annotation is bool:
+                body[name] = False
+            continue
+        value = fields[name]
+        if value == "" and not info.is_required():
+            continue
+        if info.annotation is bool:
+            body[name] = value in ("1", "on", "true")
+        elif info.annotation is int:
+            body[name] = int(value) if value.isdigit() else value
+        else:
+            body[name] = value
+    return body

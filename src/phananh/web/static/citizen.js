@@ -1,0 +1,293 @@
+/* The citizen's report form, offline-first.
+   A report is a draft {key, report, photos} kept in IndexedDB until the server has it. It is sent to
+   POST /api/v1/reports (multipart: a `report` JSON part and the photos) with its Idempotency-Key, now if
+   online, else when the connection returns; a repeated send of the same draft never makes a second report. */
+(function () {
+  "use strict";
+  const form = document.getElementById("report-form");
+  if (!form) return;
+  const $ = (id) => document.getElementById(id);
+  const lang = document.documentElement.lang || "vi";
+  const MAX_PHOTOS = 6, MAX_SIDE = 1600, QUALITY = 0.82;
+
+  function msg(name, params) {
+    let text = form.dataset["msg" + name.charAt(0).toUpperCase() + name.slice(1)] || name;
+    Object.entries(params || {}).forEach(([k, v]) => { text = text.replace("{" + k + "}", v); });
+    return text;
+  }
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  }
+
+  // ---- the outbox: IndexedDB, photos kept as Blobs ----
+  function openDb() {
+    return new Promise((resolve, reject) => {
+      const req = indexedDB.open("phananh", 1);
+      req.onupgradeneeded = () => req.result.createObjectStore("outbox", { keyPath: "key" });
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+  }
+  async function store(mode, fn) {
+    const db = await openDb();
+    return new Promise((resolve, reject) => {
+      const tx = db.transaction("outbox", mode);
+      const req = fn(tx.objectStore("outbox"));
+      tx.oncomplete = () => resolve(req ? req.result : undefined);
+      tx.onerror = () => reject(tx.error);
+    });
+  }
+  const putDraft = (d) => store("readwrite", (s) => s.put(d));
+  const deleteDraft = (key) => store("readwrite", (s) => s.delete(key));
+  const allDrafts = () => store("readonly", (s) => s.getAll());
+
+  // ---- photos: made smaller on the phone with a canvas before they are kept or sent ----
+  let photos = [];
+  async function shrink(file) {
+    let bitmap;
+    try { bitmap = await createImageBitmap(file); } catch (e) { return file; }
+    const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(bitmap.width * scale);
+    canvas.height = Math.round(bitmap.height * scale);
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    return new Promise((resolve) => canvas.toBlob((b) => resolve(b || file), "image/jpeg", QUALITY));
+  }
+  function renderThumbs() {
+    const list = $("thumbs");
+    list.innerHTML = "";
+    photos.forEach((blob, i) => {
+      const li = document.createElement("li");
+      const img = document.createElement("img");
+      img.src = URL.createObjectURL(blob);
+      img.alt = msg("photo", { n: i + 1 });
+      const remove = document.createElement("button");
+      remove.type = "button"; remove.className = "linklike"; remove.textContent = msg("remove");
+      remove.setAttribute("aria-label", msg("remove") + " – " + img.alt);
+      remove.addEventListener("click", () => { photos.splice(i, 1); renderThumbs(); });
+      li.append(img, document.createElement("br"), remove);
+      list.append(li);
+    });
+  }
+  ["camera", "gallery"].forEach((id) => $(id).addEventListener("change", async (ev) => {
+    for (const file of Array.from(ev.target.files || [])) {
+      if (photos.length >= MAX_PHOTOS) break;
+      photos.push(await shrink(file));
+    }
+    ev.target.value = "";
+    renderThumbs();
+  }));
+
+  // ---- the place: GPS or a pin on the map ----
+  let map = null, marker = null;
+  function setPin(lat, lon, how) {
+    $("lat").value = lat.toFixed(6); $("lon").value = lon.toFixed(6);
+    if (map) {
+      if (marker) marker.setLatLng([lat, lon]); else marker = L.marker([lat, lon], { keyboard: false }).addTo(map);
+    }
+    $("where-status").textContent = msg(how, { lat: lat.toFixed(5), lon: lon.toFixed(5) });
+    clearError("where");
+  }
+  const pickEl = $("pick-map");
+  if (window.L && window.PhananhMap && pickEl) {
+    map = PhananhMap.make(pickEl);
+    map.on("click", (e) => setPin(e.latlng.lat, e.latlng.lng, "pin"));
+    pickEl.addEventListener("tiles-failed", () => {
+      const note = document.createElement("p");
+      note.className = "small at-risk"; note.id = "tiles-note"; note.textContent = msg("tiles");
+      if (!$("tiles-note")) pickEl.after(note);
+    });
+    if ($("lat").value && $("lon").value) setPin(parseFloat($("lat").value), parseFloat($("lon").value), "pin");
+  }
+  $("gps").addEventListener("click", () => {
+    if (!navigator.geolocation) { $("where-status").textContent = msg("gpsFail"); return; }
+    navigator.geolocation.getCurrentPosition((pos) => {
+      setPin(pos.coords.latitude, pos.coords.longitude, "gpsOk");
+      if (map) map.setView([pos.coords.latitude, pos.coords.longitude], 17);
+    }, () => { $("where-status").textContent = msg("gpsFail"); }, { enableHighAccuracy: true, timeout: 15000 });
+  });
+
+  // ---- contact or anonymous ----
+  function syncAnonymous() { $("contact-fields").hidden = $("anonymous").checked; }
+  $("anonymous").addEventListener("change", syncAnonymous);
+  syncAnonymous();
+
+  // ---- checks before keeping the draft (the server checks again) ----
+  const FIELD_TARGET = { category: () => form.querySelector("fieldset.step"), description: () => $("description"),
+    where: () => $("address"), reporter: () => $("reporter-name"), consent: () => $("consent") };
+  function clearError(name) {
+    const old = $("err-" + name); if (old) old.remove();
+    const target = FIELD_TARGET[name] && FIELD_TARGET[name]();
+    if (target) { target.removeAttribute("aria-invalid"); target.removeAttribute("aria-describedby"); }
+  }
+  function showError(name, text) {
+    clearError(name);
+    const target = (FIELD_TARGET[name] || FIELD_TARGET.description)();
+    const p = document.createElement("p");
+    p.className = "field-error"; p.id = "err-" + name; p.textContent = text;
+    if (name === "category") target.querySelector("legend").after(p);
+    else if (name === "consent") target.closest("label").after(p);
+    else target.after(p);
+    target.setAttribute("aria-invalid", "true"); target.setAttribute("aria-describedby", p.id);
+    return target;
+  }
+  function readReport() {
+    const v = (name) => (form.elements[name] && form.elements[name].value || "").trim();
+    const checked = (name) => !!(form.elements[name] && form.elements[name].checked);
+    const category = form.querySelector("input[name=category]:checked");
+    const report = { category: category ? category.value : "", description: v("description"),
+      anonymous: checked("anonymous"), share_identity_with_agency: checked("share_identity_with_agency"),
+      consent: checked("consent"), urgent_hint: checked("urgent_hint"), language: lang };
+    if (v("lat") && v("lon")) report.location = { lat: parseFloat(v("lat")), lon: parseFloat(v("lon")) };
+    if (v("address")) report.address = v("address");
+    if (v("area")) report.area = v("area");
+    if (!report.anonymous) {
+      const reporter = {};
+      ["name", "phone", "email"].forEach((k) => { if (v("reporter." + k)) reporter[k] = v("reporter." + k); });
+      if (Object.keys(reporter).length) report.reporter = reporter;
+    }
+    return report;
+  }
+  function check(report) {
+    const errors = {};
+    if (!report.category) errors.category = msg("category");
+    if (!report.description) errors.description = msg("description");
+    if (!report.location && !report.address && !report.area) errors.where = msg("where");
+    if (!report.anonymous) {
+      if (!report.reporter && form.dataset.citizen !== "yes") errors.reporter = msg("reporter");
+      if (!report.consent) errors.consent = msg("consent");
+    }
+    return errors;
+  }
+
+  // ---- sending ----
+  function remember(sent) {
+    try {
+      const list = JSON.parse(localStorage.getItem("phananh.mine") || "[]");
+      if (!list.some((r) => r.token === sent.tracking_token)) list.unshift({ token: sent.tracking_token, code: sent.code });
+      localStorage.setItem("phananh.mine", JSON.stringify(list.slice(0, 50)));
+    } catch (e) { /* private mode: the tracking code on screen still works */ }
+  }
+  function showSent(sent) {
+    const box = $("send-result");
+    box.innerHTML = "";
+    const div = document.createElement("div");
+    div.className = "flash ok";
+    const line = document.createElement("div"); line.textContent = msg("sent", { code: sent.code });
+    const tok = document.createElement("div"); tok.textContent = msg("token") + " ";
+    const code = document.createElement("span"); code.className = "code"; code.textContent = sent.tracking_token;
+    tok.append(code);
+    const link = document.createElement("a"); link.href = "/theo-doi/" + encodeURIComponent(sent.tracking_token);
+    link.textContent = msg("track"); link.id = "track-link";
+    div.append(line, tok, link);
+    box.append(div);
+  }
+  function showFailed(draft, body) {
+    const err = (body && body.error) || {};
+    const box = $("send-result");
+    box.innerHTML = "";
+    const p = document.createElement("p"); p.className = "flash error"; p.setAttribute("role", "alert");
+    p.textContent = msg("failed", { reason: err.message || "" });
+    box.append(p);
+    restore(draft);
+    const field = err.details && err.details.field;
+    if (field && FIELD_TARGET[field]) showError(field, err.message);
+  }
+  function restore(draft) {
+    const r = draft.report;
+    form.querySelectorAll("input[name=category]").forEach((i) => { i.checked = i.value === r.category; });
+    $("description").value = r.description || "";
+    $("address").value = r.address || ""; $("area").value = r.area || "";
+    if (r.location) setPin(r.location.lat, r.location.lon, "pin");
+    ["name", "phone", "email"].forEach((k) => { form.elements["reporter." + k].value = (r.reporter || {})[k] || ""; });
+    ["anonymous", "share_identity_with_agency", "consent", "urgent_hint"].forEach((k) => { form.elements[k].checked = !!r[k]; });
+    photos = draft.photos.slice(); renderThumbs(); syncAnonymous();
+  }
+
+  let flushing = false;
+  async function flush() {
+    if (flushing) return;
+    flushing = true;
+    try {
+      for (const draft of await allDrafts()) {
+        if (!navigator.onLine) break;
+        const body = new FormData();
+        body.append("report", JSON.stringify(draft.report));
+        draft.photos.forEach((blob, i) => body.append("files", blob, "photo-" + (i + 1) + ".jpg"));
+        let res;
+        try {
+          res = await fetch("/api/v1/reports?lang=" + lang, { method: "POST", body: body, credentials: "same-origin",
+            headers: { "Idempotency-Key": draft.key, "Accept": "application/json" } });
+        } catch (e) { break; } // no connection after all: keep it for later
+        if (res.ok) {
+          const sent = await res.json();
+          remember(sent);
+          await deleteDraft(draft.key);
+          showSent(sent);
+        } else if (res.status >= 500 || res.status === 429 || res.status === 408) {
+          break; // the server is in trouble: try again later
+        } else {
+          await deleteDraft(draft.key);
+          showFailed(draft, await res.json().catch(() => ({})));
+        }
+      }
+    } finally {
+      flushing = false;
+      await renderOutbox();
+    }
+  }
+  async function renderOutbox() {
+    const drafts = await allDrafts();
+    $("outbox-section").hidden = drafts.length === 0;
+    const list = $("outbox"); list.innerHTML = "";
+    drafts.forEach((d) => {
+      const li = document.createElement("li"); li.className = "card small";
+      li.textContent = d.report.description.slice(0, 80) + " — " + msg("waiting");
+      list.append(li);
+    });
+  }
+
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    Object.keys(FIELD_TARGET).forEach(clearError);
+    const report = readReport();
+    const errors = check(report);
+    const names = Object.keys(errors);
+    if (names.length) {
+      const first = names.map((n) => showError(n, errors[n]))[0];
+      (first.matches("fieldset") ? first.querySelector("input") : first).focus();
+      return;
+    }
+    const draft = { key: newKey(), report: report, photos: photos.slice(), created: Date.now() };
+    await putDraft(draft);
+    form.reset();
+    photos = []; renderThumbs();
+    if (marker && map) { map.removeLayer(marker); marker = null; }
+    $("lat").value = ""; $("lon").value = ""; $("where-status").textContent = "";
+    syncAnonymous();
+    $("send-result").innerHTML = "";
+    if (!navigator.onLine) {
+      const p = document.createElement("p"); p.className = "flash info"; p.textContent = msg("queued");
+      $("send-result").append(p);
+      await renderOutbox();
+    } else {
+      await flush();
+      if ((await allDrafts()).some((d) => d.key === draft.key)) {
+        const p = document.createElement("p"); p.className = "flash info"; p.textContent = msg("queued");
+        $("send-result").append(p);
+      }
+    }
+    window.scrollTo(0, 0);
+  });
+
+  function syncNet() { $("net-status").hidden = navigator.onLine; }
+  window.addEventListener("online", () => { syncNet(); flush(); });
+  window.addEventListener("offline", syncNet);
+  syncNet();
+  setInterval(flush, 30000);
+  flush();
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
+  window.PhananhOutbox = { flush: flush, allDrafts: allDrafts, putDraft: putDraft };
+})();

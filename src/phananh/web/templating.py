@@ -1,0 +1,52 @@
+"""Jinja2 templates with gettext (`_`), local times and the labels of the domain."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
+
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from phananh.i18n import gettext
+from phananh.sla.calendar import TZ
+from phananh.web import labels
+from phananh.web.session import CSRF_FIELD, Web
+from phananh.web.settings import get_web_settings
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html", "xml"]),
+                  trim_blocks=True, lstrip_blocks=True)
+
+
+def local_time(moment: datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str:
+    return moment.astimezone(TZ).strftime(fmt) if moment else ""
+
+
+def duration(delta: timedelta, lang: str) -> str:
+    """“2 giờ 15 phút” / “3 ngày 4 giờ”: how late, how long left."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    _ = partial(gettext, lang=lang)
+    if days:
+        return _("{days} d {hours} h", days=days, hours=hours)
+    if hours:
+        return _("{hours} h {minutes} min", hours=hours, minutes=mins)
+    return _("{minutes} min", minutes=mins)
+
+
+def render(web: Web, name: str, status: int = 200, **ctx) -> HTMLResponse:
+    _ = web._
+    tiles = get_web_settings()
+    html = env.get_template(name).render(
+        web=web, _=_, lang=web.lang, principal=web.principal, csrf_field=CSRF_FIELD, csrf_token=web.csrf_token,
+        flashes=web.flashes, path=web.request.url.path, tiles=tiles,
+        status_label=lambda s: _(labels.STATUS.get(s, s)), status_tone=lambda s: labels.STATUS_TONE.get(s, "info"),
+        stage_label=lambda s: _(labels.STAGE.get(s, s)), action_label=lambda a: _(labels.ACTION.get(a, a)),
+        channel_label=lambda c: _(labels.CHANNEL.get(c, c)), role_label=lambda r: _(labels.ROLE.get(r, r)),
+        local_time=local_time, duration=lambda d: duration(d, web.lang), now=web.request.app.state.clock(),
+        **ctx,
+    )
+    return web.finish(HTMLResponse(html, status_code=status))

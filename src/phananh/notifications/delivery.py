@@ -61,10 +61,12 @@ async def deliver_due(
 
 async def _claim(engine: AsyncEngine, now: datetime, batch: int) -> list[dict]:
     due = (_n.status == "pending", _n.next_attempt_at <= now)
-    claim = select(_n.id).where(*due).order_by(_n.next_attempt_at).limit(batch).with_for_update(skip_locked=True)
+    # Materialised, so the LIMIT holds; the conditions are re-checked on rows another worker just claimed.
+    claim = select(_n.id).where(*due).order_by(_n.next_attempt_at).limit(batch).with_for_update(skip_locked=True) \
+        .cte("claim").prefix_with("MATERIALIZED")
     async with engine.begin() as conn:
         rows = await conn.execute(
-            update(notifications).where(_n.id.in_(claim.scalar_subquery()), *due)
+            update(notifications).where(_n.id.in_(select(claim.c.id)), *due)
             .values(attempts=_n.attempts + 1, next_attempt_at=now + LEASE)
             .returning(_n.id, _n.channel, _n.address, _n.subject, _n.body, _n.attempts)
         )

@@ -33,12 +33,14 @@ def flag_statement(kind: str, now: datetime, batch: int = BATCH):
     """UPDATE at most `batch` running clocks that crossed their `kind` instant and are not flagged yet."""
     instant, flag = (_c.due_at, _c.overdue_flagged_at) if kind == "overdue" else (_c.at_risk_at, _c.at_risk_flagged_at)
     due = (_c.stopped_at.is_(None), flag.is_(None), instant < now)
-    claim = select(_c.id).where(*due).order_by(instant).limit(batch).with_for_update(skip_locked=True)
+    # Materialised, so the LIMIT holds (PostgreSQL may re-run an inlined locking subquery and take more rows).
+    claim = select(_c.id).where(*due).order_by(instant).limit(batch).with_for_update(skip_locked=True) \
+        .cte("claim").prefix_with("MATERIALIZED")
     values = {"overdue_flagged_at": now, "at_risk_flagged_at": func.coalesce(_c.at_risk_flagged_at, now)} \
         if kind == "overdue" else {"at_risk_flagged_at": now}
     # The conditions are repeated outside the claim: PostgreSQL re-checks them on a row another sweeper changed.
     return (
-        update(sla_clocks).where(_c.id.in_(claim.scalar_subquery()), *due).values(**values)
+        update(sla_clocks).where(_c.id.in_(select(claim.c.id)), *due).values(**values)
         .returning(_c.id, _c.report_id, _c.stage, _c.due_at, _c.at_risk_flagged_at, _c.overdue_flagged_at)
     )
 

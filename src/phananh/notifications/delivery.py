@@ -21,7 +21,7 @@ from phananh.notifications.tables import notifications
 
 log = logging.getLogger("phananh.notifications")
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 10  # about three hours of retries
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 LEASE = timedelta(minutes=5)  # longer than any sender's timeout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from datetime import date
 from typing import Annotated
 
@@ -24,7 +25,7 @@ from phananh.stats.tables import NONE
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
 Granularity = Annotated[str | None, Query(pattern="^(day|week|month)$")]
-KEEP_ALIVE_SECONDS = 15.0
+KEEP_ALIVE_SECONDS = float(os.environ.get("PHANANH_LIVE_KEEPALIVE_SECONDS", "15"))
 MAP_POINTS = 5000
 
 
@@ -112,7 +113,7 @@ async def stream(request: Request, engine: Engine, principal: CurrentPrincipal):
     async with engine.connect() as conn:
         scope = scope_of(principal, await directory.load(conn))
     hub = live.hub(request.app)
-    keep_alive = getattr(request.app.state, "live_keep_alive", KEEP_ALIVE_SECONDS)
+    keep_alive = KEEP_ALIVE_SECONDS
 
     async def events():
         async with hub.subscribe() as queue:

@@ -127,7 +127,7 @@ async def rate_by_token(web: FormWeb, token: str):
     return await _rate(web, report, token=token, back=f"/theo-doi/{token}")
 
 
-@router.post("/cua-toi/{report_id}/danh-gia")
+@router.post("/cua-toi/{report_id:int}/danh-gia")
 async def rate_signed_in(web: FormWeb, report_id: int):
     report = await _own_report(web, report_id)
     return await _rate(web, report, token=None, back=f"/cua-toi/{report_id}")
@@ -163,7 +163,7 @@ async def _own_report(web: Web, report_id: int) -> dict:
     return report
 
 
-@router.get("/cua-toi/{report_id}")
+@router.get("/cua-toi/{report_id:int}")
 async def my_report(web: PageWeb, report_id: int):
     report = await _own_report(web, report_id)
     return render(web, "citizen/track.html", report=report, events=report["events"], token=None, just_sent=False,

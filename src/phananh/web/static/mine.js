@@ -8,7 +8,7 @@
   if (!list.length) { box.innerHTML = ""; const p = document.createElement("p"); p.className = "muted"; p.textContent = box.dataset.empty; box.append(p); return; }
   const query = list.map((r) => "t=" + encodeURIComponent(r.token)).join("&");
   fetch("/cua-toi/thiet-bi?" + query, { credentials: "same-origin" })
-    .then((r) => r.text()).then((html) => { box.innerHTML = html; })
+    .then((r) => { if (!r.ok) throw new Error(r.status); return r.text(); }).then((html) => { box.innerHTML = html; })
     .catch(() => { box.innerHTML = ""; list.forEach((r) => { const a = document.createElement("a"); a.href = "/theo-doi/" + encodeURIComponent(r.token); a.textContent = r.code; const p = document.createElement("p"); p.append(a); box.append(p); }); });
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
 })();

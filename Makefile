@@ -28,6 +28,7 @@ run: seed
 
 ## make test: install, then the whole suite (SQLite and PostgreSQL)
 test: install
+	bash scripts/install-browser.sh  # Debian's chromium for the browser tests (tests/web)
 	$(BIN)/python -m pytest -q
 
 clean:

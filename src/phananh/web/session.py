@@ -20,6 +20,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from phananh.auth.principal import ANONYMOUS, Principal
 from phananh.auth.service import principal_for_token
+from phananh.directory import service as directory_service
+from phananh.directory.service import Directory
 from phananh.i18n import LANGUAGES, current_language, gettext, pick_language
 from phananh.workflow import Role
 
@@ -49,6 +51,7 @@ class Web:
     csrf_cookie: str
     flashes: list[tuple[str, str]]
     set_cookies: dict[str, tuple[str | None, dict]] = field(default_factory=dict)
+    directory: Directory | None = None
     flashes_out: list[tuple[str, str]] = field(default_factory=list)
 
     def _(self, message: str, **params) -> str:
@@ -110,13 +113,14 @@ async def get_web(request: Request) -> Web:
     current_language.set(lang)
     principal, set_cookies = ANONYMOUS, {}
     token = request.cookies.get(SESSION_COOKIE)
-    if token:
-        async with request.app.state.engine.connect() as conn:
+    async with request.app.state.engine.connect() as conn:
+        directory = await directory_service.load(conn)  # names for codes on every page (cached per process)
+        if token:
             principal = await principal_for_token(conn, token) or ANONYMOUS
-        if principal is ANONYMOUS:
-            set_cookies[SESSION_COOKIE] = (None, {})
+    if token and principal is ANONYMOUS:
+        set_cookies[SESSION_COOKIE] = (None, {})
     csrf_cookie = request.cookies.get(CSRF_COOKIE) or ""
-    web = Web(request, principal, lang, csrf_cookie, _read_flashes(request), set_cookies)
+    web = Web(request, principal, lang, csrf_cookie, _read_flashes(request), set_cookies, directory)
     if not csrf_cookie or len(csrf_cookie) < 20:
         web.csrf_cookie = secrets.token_urlsafe(24)
         set_cookies[CSRF_COOKIE] = (web.csrf_cookie, web.cookie_options(max_age=60 * 60 * 24 * 30))

@@ -37,6 +37,11 @@ def duration(delta: timedelta, lang: str) -> str:
     return _("{minutes} min", minutes=mins)
 
 
+def _name(table: dict, code: str | None) -> str:
+    row = table.get(code) if code else None
+    return row["name"] if row else (code or "")
+
+
 def render(web: Web, name: str, status: int = 200, **ctx) -> HTMLResponse:
     _ = web._
     tiles = get_web_settings()
@@ -46,6 +51,7 @@ def render(web: Web, name: str, status: int = 200, **ctx) -> HTMLResponse:
         status_label=lambda s: _(labels.STATUS.get(s, s)), status_tone=lambda s: labels.STATUS_TONE.get(s, "info"),
         stage_label=lambda s: _(labels.STAGE.get(s, s)), action_label=lambda a: _(labels.ACTION.get(a, a)),
         channel_label=lambda c: _(labels.CHANNEL.get(c, c)), role_label=lambda r: _(labels.ROLE.get(r, r)),
+        agency_name=lambda code: _name(web.directory.agencies if web.directory else {}, code),
         local_time=local_time, duration=lambda d: duration(d, web.lang), now=web.request.app.state.clock(),
         **ctx,
     )

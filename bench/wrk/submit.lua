@@ -1,20 +1,27 @@
 -- wrk script: POST /api/v1/reports, each request a new report with its own Idempotency-Key.
 -- BENCH_PHOTO=<path of a JPEG>: multipart with that photo, made unique per request by a JPEG comment segment
 -- (media are stored by content hash, so an identical photo would skip the write and the fsync).
+-- BENCH_PLACES="<category>,<lat>,<lon>;...": each request takes the next place of that list (a province's
+-- communes and a storm's categories); without it every report is a pothole in one street.
 local photo_path = os.getenv("BENCH_PHOTO")
+local places = {}
+for cat, lat, lon in (os.getenv("BENCH_PLACES") or "giao-thong,9.1769,105.1524"):gmatch("([^,;]+),([^,;]+),([^,;]+)") do
+  places[#places + 1] = {cat, lat, lon}
+end
 local run = os.getenv("BENCH_RUN") or tostring(os.time())
 local threads, counter, prefix, photo = {}, 0, "", nil
 local boundary = "----phananh-bench-7d1f"
 accepted, statuses = 0, {}
 
 local function json_body(n)
+  local place = places[(n * 7919 + thread_no) % #places + 1]  -- a stride prime to the list: well spread
   return string.format(
-    '{"category":"giao-thong","title":"Ổ gà trên đường Lý Thường Kiệt %s-%d",'
-    .. '"description":"Mặt đường có ổ gà lớn gây nguy hiểm cho người đi xe máy vào ban đêm.",'
-    .. '"location":{"lat":9.1769,"lon":105.1524},"address":"Đường Lý Thường Kiệt, phường An Xuyên",'
+    '{"category":"%s","title":"Phản ánh hiện trường %s-%d",'
+    .. '"description":"Cây đổ chắn ngang đường sau bão, nước ngập sâu, người dân không đi lại được.",'
+    .. '"location":{"lat":%s,"lon":%s},"address":"Ấp 3, gần chợ",'
     .. '"reporter":{"name":"Nguyễn Văn Bảy","phone":"0912345678","email":"bay.nguyen@example.vn"},'
     .. '"anonymous":false,"share_identity_with_agency":false,"consent":true,"urgent_hint":false,"language":"vi"}',
-    prefix, n)
+    place[1], prefix, n, place[2], place[3])
 end
 
 function setup(thread)

@@ -19,6 +19,7 @@ from phananh.reports.routes import router as reports_router
 from phananh import web
 from phananh.open311.api import router as open311_router
 from phananh.server.backpressure import install_backpressure
+from phananh.server.middleware import LanguageAndSizeLimit
 from phananh import dashboard as dashboard_pages, live
 from phananh.exports.routes import router as exports_router
 from phananh.stats.routes import router as stats_router
@@ -59,13 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     max_body = settings.max_video_bytes * settings.max_files_per_report + MAX_REQUEST_BYTES_OVERHEAD
 
-    @app.middleware("http")
-    async def language_and_size(request: Request, call_next):
-        current_language.set(pick_language(request.headers.get("accept-language"), request.query_params.get("lang")))
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > max_body:
-            return JSONResponse(error_body("payload_too_large", gettext("The request is too large.")), 413)
-        return await call_next(request)
+    app.add_middleware(LanguageAndSizeLimit, max_body=max_body)
 
     api = APIRouter(prefix="/api/v1")
     api.include_router(auth_router)

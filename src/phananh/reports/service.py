@@ -36,6 +36,9 @@ CONSENT_PURPOSE = (
     "(Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15)."
 )
 STAFF_CHANNELS = {"hotline", "walk_in", "email", "zalo", "facebook", "other"}
+# Values passed at execution rather than with .values(): no per-call statement building (issue 7's profile).
+_INSERT_REPORT = insert(reports).returning(reports.c.id)
+_INSERT_EVENT = insert(events).returning(events.c.id)
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Submitted:
     tracking_token: str
     created: bool
     event: dict | None = None  # the submit event, when this request created the report
+    row: dict | None = None  # the report row as written, when this request created the report
 
 
 def request_fingerprint(body: dict, uploads: list[media_store.Upload]) -> str:
@@ -121,7 +125,7 @@ async def submit_report(
     )
     try:
         async with conn.begin_nested() if idempotency_key else _null():
-            report_id = (await conn.execute(insert(reports).values(**values).returning(reports.c.id))).scalar_one()
+            report_id = (await conn.execute(_INSERT_REPORT, values)).scalar_one()
     except IntegrityError:
         # Another request with the same key won the race: answer with its report.
         earlier = await _by_idempotency_key(conn, idempotency_key, fingerprint)
@@ -141,7 +145,11 @@ async def submit_report(
         ])
     next_due = await sla.on_action(conn, report_id=report_id, action="submit", now=now, urgent=False)
     await conn.execute(update(reports).where(reports.c.id == report_id).values(next_due_at=next_due))
-    return Submitted(report_id, tracking_token, True, event)
+    row = {**_EMPTY_REPORT, **values, "id": report_id, "status": Status.received.value, "next_due_at": next_due}
+    return Submitted(report_id, tracking_token, True, event, row)
+
+
+_EMPTY_REPORT = {c.name: None for c in reports.c}
 
 
 class _null:
@@ -178,7 +186,7 @@ async def _record_event(
         "actor_username": principal.username if staff else None, "agency_id": agency_id, "at": now,
         "public": public, "payload": payload,
     }
-    event["id"] = (await conn.execute(insert(events).values(**event).returning(events.c.id))).scalar_one()
+    event["id"] = (await conn.execute(_INSERT_EVENT, event)).scalar_one()
     await flows.on_event(conn, event=event, report=report)
     return event
 

@@ -121,7 +121,7 @@
 
   function setupMap() {
     if (!window.L) return;
-    map = L.map("map", { preferCanvas: true }).setView([9.18, 105.15], 9);
+    map = L.map("map").setView([9.18, 105.15], 9);
     const tiles = L.tileLayer(body.dataset.tilesUrl, { attribution: body.dataset.tilesAttribution, maxZoom: 18 });
     tiles.addTo(map);  // if tiles fail to load, the points below still show on a plain background
   }

@@ -1,0 +1,115 @@
+"""In a real browser: the dashboard's numbers follow actions made elsewhere within a second, with no reload."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import IN_CI
+from tests.live.server import login, prepared_database, server
+from tests.support import report_body
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        if IN_CI:
+            pytest.fail("chromium is missing: scripts/install-browser.sh installs it", pytrace=False)
+        pytest.skip("chromium is not installed (scripts/install-browser.sh)")
+    tmp = tmp_path_factory.mktemp("dashboard")
+    url, drop = prepared_database("sqlite", tmp)
+    # Tiles from an address that does not answer: the map must still show its points.
+    with server(url, tmp, PHANANH_MAP_TILES_URL="http://127.0.0.1:9/{z}/{x}/{y}.png") as base_url:
+        yield base_url
+    drop()
+
+
+async def _number(page, selector: str) -> int:
+    text = await page.text_content(selector)
+    digits = "".join(ch for ch in text or "" if ch.isdigit())
+    return int(digits) if digits else -1
+
+
+async def test_numbers_change_within_a_second_of_a_submit_and_an_assign_without_reload(base):
+    from playwright.async_api import async_playwright
+
+    async with httpx.AsyncClient(timeout=10) as client:
+        supervisor = (await login(client, base, "supervisor"))["Authorization"].split()[1]
+        dispatcher = await login(client, base, "dispatcher")
+    host = base.split("//")[1].split(":")[0]
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            watching = await browser.new_context(locale="vi-VN")
+            await watching.add_cookies([{"name": "phananh_session", "value": supervisor, "domain": host, "path": "/"}])
+            page = await watching.new_page()
+            await page.goto(base + "/dashboard")
+            await page.wait_for_function("document.getElementById('live').textContent.includes('Trực tiếp')",
+                                         timeout=15000)
+            await page.wait_for_function("document.getElementById('kpi-received').textContent !== '–'")
+            await page.evaluate("window.__sameDocument = true")
+            received, handling = await _number(page, "#kpi-received"), await _number(page, "#kpi-handling")
+            assert await page.text_content("h1") == "Bảng điều hành phản ánh hiện trường"
+
+            elsewhere = await browser.new_context()  # another person, in another browser context
+            r = await elsewhere.request.post(base + "/api/v1/reports", data=report_body())
+            assert r.status == 201
+            report_id = (await r.json())["id"]
+            await page.wait_for_function(f"Number(document.getElementById('kpi-received').textContent.replace(/\\D/g, '')) === {received + 1}",
+                                         timeout=1000)
+            r = await elsewhere.request.post(f"{base}/api/v1/reports/{report_id}/actions/assign",
+                                             data={"agency": "so-y-te"}, headers=dispatcher)
+            assert r.status == 200
+            await page.wait_for_function(f"Number(document.getElementById('kpi-handling').textContent.replace(/\\D/g, '')) === {handling + 1}",
+                                         timeout=1000)
+            assert await page.evaluate("window.__sameDocument === true"), "the page was reloaded"
+            # The map shows the points although no tile server answers.
+            await page.wait_for_selector("#map path.leaflet-interactive, #map .marker-cluster", timeout=5000)
+        finally:
+            await browser.close()
+
+
+async def test_the_dashboard_asks_to_sign_in_without_a_session(base):
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = await (await browser.new_context()).new_page()
+            await page.goto(base + "/dashboard")
+            await page.wait_for_selector("#signin:not([hidden])", timeout=5000)
+            assert "Đăng nhập" in await page.text_content("#signin h2")
+        finally:
+            await browser.close()
+
+
+async def test_public_statistics_page_shows_figures_to_anyone(base):
+    from playwright.async_api import async_playwright
+
+    async with httpx.AsyncClient(timeout=10) as client:
+        assert (await client.post(base + "/api/v1/reports", json=report_body())).status_code == 201
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = await (await browser.new_context()).new_page()
+            await page.goto(base + "/thong-ke")
+            await page.wait_for_function("document.getElementById('kpi-received').textContent !== '–'", timeout=5000)
+            assert await _number(page, "#kpi-received") >= 1
+            assert "Mức độ hài lòng" in await page.content()
+        finally:
+            await browser.close()
+
+
+def test_vendored_libraries_carry_their_licences():
+    vendor = Path(__file__).parents[2] / "src/phananh/dashboard/static/vendor"
+    for lib in ("echarts", "leaflet", "leaflet.markercluster", "leaflet.heat"):
+        assert (vendor / lib / "LICENSE").exists(), lib
+    assert os.path.getsize(vendor / "echarts/echarts.min.js") > 500_000

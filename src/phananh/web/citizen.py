@@ -8,7 +8,6 @@ from pathlib import Path
 
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, RedirectResponse
-from pydantic import ValidationError
 
 from phananh.auth import service as auth_service
 from phananh.directory import service as directory
@@ -16,7 +15,7 @@ from phananh.errors import ApiError
 from phananh.reports import queries, service
 from phananh.reports.schemas import ReportSubmit
 from phananh.web import STATIC_DIR
-from phananh.web.forms import errors_from_api, errors_from_validation, text_fields, uploads_from
+from phananh.web.forms import errors_from_api, submit_errors, text_fields, uploads_from
 from phananh.web.session import SESSION_COOKIE, FormWeb, PageWeb, Redirect, Web
 from phananh.web.templating import render
 from phananh.workflow import Role
@@ -70,11 +69,7 @@ async def submit_without_javascript(web: FormWeb):
     form = await request.form()
     fields = text_fields(form)
     body = report_body_from_form(fields, web.lang)
-    errors: dict[str, str] = {}
-    try:
-        data = ReportSubmit.model_validate(body)
-    except ValidationError as exc:
-        errors = errors_from_validation(exc, web._)
+    data, errors = submit_errors(ReportSubmit, body, web._)
     if not errors:
         key = fields.get("idempotency_key") or None
         try:

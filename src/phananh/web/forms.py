@@ -44,6 +44,22 @@ def errors_from_validation(exc: ValidationError, _) -> dict[str, str]:
     return out
 
 
+def submit_errors(model: type[BaseModel], body: dict, _) -> tuple[BaseModel | None, dict[str, str]]:
+    """Validate a submit body; also report the model-level check (where?) when fields are missing, so that a
+    person sees every problem at once (pydantic runs the model check only on valid fields)."""
+    try:
+        return model.model_validate(body), {}
+    except ValidationError as exc:
+        errors = errors_from_validation(exc, _)
+    filled = {**body, **{f: body.get(f) or "x" for f in ("category", "description")}}
+    try:
+        model.model_validate(filled)
+    except ValidationError as exc:
+        for field, text in errors_from_validation(exc, _).items():
+            errors.setdefault(field, text)
+    return None, errors
+
+
 def errors_from_api(exc: ApiError, _) -> dict[str, str]:
     """A 422 from the service: per field when it says which, else under `form`."""
     if isinstance(exc.details, dict) and exc.details.get("field"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import ValidationError
 
 from phananh.directory import service as directory
 from phananh.errors import ApiError
@@ -13,7 +12,7 @@ from phananh.reports import queries, service
 from phananh.reports.schemas import ReportSubmit
 from phananh.web import consoles
 from phananh.web.citizen import report_body_from_form
-from phananh.web.forms import errors_from_api, errors_from_validation, text_fields
+from phananh.web.forms import errors_from_api, submit_errors, text_fields
 from phananh.web.session import FormWeb, PageWeb, Web, require_staff
 from phananh.web.templating import render
 from phananh.workflow import OPEN_STATES, Role, Status
@@ -82,11 +81,7 @@ async def submit_for_caller(web: FormWeb):
     fields = text_fields(await web.request.form())
     body = report_body_from_form(fields, fields.get("language") if fields.get("language") in ("vi", "en") else "vi")
     body["channel"] = fields.get("channel") if fields.get("channel") in CALLER_CHANNELS else "hotline"
-    errors: dict[str, str] = {}
-    try:
-        data = ReportSubmit.model_validate(body)
-    except ValidationError as exc:
-        errors = errors_from_validation(exc, web._)
+    data, errors = submit_errors(ReportSubmit, body, web._)
     if not errors:
         try:
             async with web.request.app.state.engine.begin() as conn:

@@ -9,7 +9,7 @@ from pathlib import Path
 WEB = Path(__file__).resolve().parents[2] / "src" / "phananh" / "web"
 # _("..."), web._('...'), and the Field/label tables of labels.py, forms.py and admin.py
 _CALL = re.compile(r"""(?<![A-Za-z0-9])_\(\s*(?P<q>["'])(?P<id>(?:\\.|(?!(?P=q)).)+)(?P=q)""")
-TABLE_FILES = ("labels.py", "forms.py", "admin.py")
+TABLE_FILES = ("labels.py", "forms.py", "admin.py", "admin_more.py")
 
 
 def _strings_in_tables(path: Path) -> set[str]:

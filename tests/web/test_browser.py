@@ -246,7 +246,8 @@ def test_staff_and_admin_pages_pass_axe(chromium, live_server, screenshots):
             page.click("header form button")  # sign out
             sign_in(page, live_server.url, "admin")
             for path, name in (("/admin", "admin"), ("/admin/nguoi-dung", "admin-users"),
-                               ("/admin/phan-luong", "admin-routing")):
+                               ("/admin/phan-luong", "admin-routing"), ("/admin/lich", "admin-calendar"),
+                               ("/admin/khoa-api", "admin-api-keys")):
                 page.goto(live_server.url + path)
                 checks.page(page, name)
         finally:

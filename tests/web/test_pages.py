@@ -271,3 +271,35 @@ async def test_english_is_one_tap_away(browser):
 def test_every_message_of_the_pages_has_a_vietnamese_translation():
     missing = sorted(m for m in web_msgids() if m not in _catalog("vi"))
     assert not missing, missing
+
+
+async def test_admin_declares_a_make_up_working_day_on_the_calendar_page(browser):
+    token = await sign_in(browser, "admin")
+    bad = await browser.post("/admin/lich", data={"csrf_token": token, "day": "31/12", "kind": "working_day",
+                                                  "name": "Làm bù"})
+    assert bad.status_code == 422 and "Vui lòng nhập ngày." in field_errors(bad.text)
+    assert 'value="Làm bù"' in bad.text
+    day = "2031-03-15"  # a Saturday far from the other tests' clocks
+    ok = await browser.post("/admin/lich", data={"csrf_token": token, "day": day, "kind": "working_day",
+                                                 "name": "Làm bù ngày 17/3/2031"})
+    assert ok.status_code == 303
+    page = await browser.get("/admin/lich", params={"nam": 2031})
+    assert "15/03/2031" in page.text and "Làm bù ngày 17/3/2031" in page.text
+    gone = await browser.post("/admin/lich", data={"csrf_token": token, "day": day, "remove": "1"})
+    assert gone.status_code == 303
+    assert "Làm bù ngày 17/3/2031" not in (await browser.get("/admin/lich", params={"nam": 2031})).text
+
+
+async def test_admin_issues_a_partner_key_shown_once_and_revokes_it(browser):
+    token = await sign_in(browser, "admin")
+    empty = await browser.post("/admin/khoa-api", data={"csrf_token": token, "partner": "  "})
+    assert empty.status_code == 422 and field_errors(empty.text)
+    partner = f"Ứng dụng Cà Mau {uuid.uuid4().hex[:4]}"
+    issued = await browser.post("/admin/khoa-api", data={"csrf_token": token, "partner": partner})
+    key = re.search(r'id="new-key">([^<]+)<', issued.text).group(1)
+    listing = (await browser.get("/admin/khoa-api")).text
+    assert partner in listing and key not in listing  # never shown again
+    key_id = re.findall(r'/admin/khoa-api/(\d+)/thu-hoi', issued.text)[-1]
+    r = await browser.post(f"/admin/khoa-api/{key_id}/thu-hoi", data={"csrf_token": token})
+    assert r.status_code == 303
+    assert "Đã thu hồi khóa." in (await browser.get("/admin/khoa-api")).text

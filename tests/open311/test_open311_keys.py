@@ -48,3 +48,12 @@ async def test_requests_are_counted_per_key_and_a_revoked_key_stops_working(clie
 async def test_a_partner_name_needs_letters_or_digits(client, tokens):
     r = await client.post(KEYS, json={"partner": "– – –"}, headers=await tokens("admin"))
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_partner"
+
+
+async def test_control_characters_are_refused_not_stored(client, tokens, partner_key):
+    admin = await tokens("admin")
+    assert (await client.post(KEYS, json={"partner": "Đối\x00tác"}, headers=admin)).status_code == 422
+    assert (await client.post(KEYS, json={"partner": "Đối tác", "note": "a\x00b"}, headers=admin)).status_code == 422
+    r = await client.post(f"{BASE}/requests.json", data={"api_key": partner_key, **request_form(description="a\x00b")})
+    assert r.status_code == 400
+    assert (await client.get(f"{BASE}/tokens/a%00b.json")).status_code == 404

@@ -48,9 +48,11 @@ async def create_key(conn: AsyncConnection, *, partner: str, note: str | None, c
                      now: datetime) -> tuple[dict, str]:
     """A new key for `partner`; returns its view and the key itself, which is never stored nor shown again."""
     partner = " ".join(partner.split())
-    if not partner or len(partner) > 200:
+    if not partner or len(partner) > 200 or not partner.isprintable():
         raise ApiError(422, "invalid_partner", "The partner name needs at least one letter or digit.",
                        details={"field": "partner"})
+    if note and "\x00" in note:
+        raise ApiError(422, "validation_error", "Some fields are missing or invalid.", details={"field": "note"})
     slug = partner_slug(partner)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     values = dict(partner=partner, partner_slug=slug, prefix=key[:12], key_hash=hash_key(key), note=note,
@@ -83,6 +85,8 @@ async def revoke_key(conn: AsyncConnection, *, key_id: int, now: datetime) -> di
 async def authenticate(conn: AsyncConnection, key: str | None) -> dict | None:
     """The active key row for a presented key, or None."""
     if not key or not key.strip() or len(key) > 200:
+        return None
+    if "\x00" in key:
         return None
     row = (await conn.execute(
         select(api_keys).where(api_keys.c.key_hash == hash_key(key), api_keys.c.revoked_at.is_(None))

@@ -142,7 +142,7 @@ async def list_updates(conn: AsyncConnection, *, start: datetime, end: datetime,
 
 async def request_id_for_token(conn: AsyncConnection, token: str) -> str | None:
     """The service_request_id for a tracking token (given to reporters by our own apps)."""
-    if not token or len(token) > 64:
+    if not token or len(token) > 64 or "\x00" in token:
         return None
     row = (await conn.execute(
         select(reports.c.id, reports.c.created_at).where(reports.c.tracking_token == token)

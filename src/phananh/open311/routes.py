@@ -175,6 +175,8 @@ async def _fields(request: Request) -> dict[str, list[str]]:
                     body.setdefault(k, []).append(v)
         # Body fields win over query fields of the same name.
         fields.update(body)
+    if any("\x00" in v for values in fields.values() for v in values):
+        raise Open311Error(400, "The request contains a NUL character.")
     request.state.open311_fields, request.state.open311_uploads = fields, uploads
     return fields
 

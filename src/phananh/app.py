@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from phananh import __version__
+from phananh.api import openapi
 from phananh.auth.routes import router as auth_router
 from phananh.config import Settings, get_settings
 from phananh.db import create_engine, utcnow
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.clock = utcnow
     install_error_handlers(app)
+    openapi.install(app)
     max_body = settings.max_video_bytes * settings.max_files_per_report + MAX_REQUEST_BYTES_OVERHEAD
 
     app.add_middleware(LanguageAndSizeLimit, max_body=max_body)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 
 from sqlalchemy import MetaData, event
@@ -87,10 +88,15 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn):
-        # IMMEDIATE takes the write lock up front, so two writers queue instead of one failing mid-way.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the lock up front (IMMEDIATE), so two writers queue instead of one failing mid-way;
+        # readers (execution option read_only) start a plain deferred transaction and never block writers.
+        read_only = conn.get_execution_options().get("read_only", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    async with engine.begin() as conn:
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for reads only: on SQLite it does not take the write lock."""
+    async with engine.connect() as conn:
+        await conn.execution_options(read_only=True)
         yield conn

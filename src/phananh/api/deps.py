@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from phananh.auth.principal import ANONYMOUS, Principal
 from phananh.auth.service import principal_for_token
 from phananh.config import Settings
-from phananh.db import utcnow
+from phananh.db import reading, utcnow
 from phananh.errors import ApiError
 from phananh.workflow import Role
 
@@ -32,7 +32,7 @@ async def get_now(request: Request) -> datetime:
 
 async def read_conn(engine: Annotated[AsyncEngine, Depends(get_engine)]) -> AsyncIterator[AsyncConnection]:
     """A connection for a read-only request."""
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         yield conn
 
 
@@ -46,7 +46,7 @@ async def get_principal(request: Request, engine: Annotated[AsyncEngine, Depends
         return ANONYMOUS
     if scheme.lower() != "bearer":
         raise ApiError(401, "unauthorized", "Use a bearer token.", headers={"WWW-Authenticate": "Bearer"})
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         principal = await principal_for_token(conn, token.strip())
     if principal is None:
         raise ApiError(401, "invalid_token", "The sign-in has expired or is not valid; sign in again.",

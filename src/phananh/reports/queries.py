@@ -65,7 +65,7 @@ async def get_report(
 
 async def resolve_report_ref(conn: AsyncConnection, ref: str) -> int:
     """A report path parameter: its numeric id or its human code."""
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit():
         if len(ref) > 18:
             raise not_found()
         return int(ref)

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 
 from phananh.api.deps import AppSettings, CurrentPrincipal, Engine, Now, ReadConn
 from phananh import live
+from phananh.api.openapi import document_models
 from phananh.directory import service as directory
 from phananh.errors import ApiError
 from phananh.reports import media as media_store
@@ -33,12 +34,13 @@ from phananh.sla import service as sla
 from phananh.workflow import Role
 
 router = APIRouter(tags=["reports"])
+document_models(ReportSubmit, *ACTION_BODIES.values())
 
 _SUBMIT_DOC = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": ReportSubmit.model_json_schema(ref_template="#/components/schemas/{model}")},
+            "application/json": {"schema": {"$ref": "#/components/schemas/ReportSubmit"}},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
@@ -77,9 +79,12 @@ async def _read_multipart(request: Request, settings) -> tuple[dict, list[media_
                 uploads.append(media_store.check_upload(value.filename or key, data, settings))
         elif key in ("report", "payload", "data", "body"):
             try:
-                body.update(json.loads(value))
+                part = json.loads(value)
             except (json.JSONDecodeError, TypeError):
                 raise ApiError(400, "malformed_json", "The request body is not valid JSON.")
+            if not isinstance(part, dict):
+                raise ApiError(422, "validation_error", "Some fields are missing or invalid.")
+            body.update(part)
         else:
             body[key] = value
     return _unflatten(body), uploads
@@ -281,11 +286,9 @@ async def track(tracking_token: str, engine: Engine, now: Now):
 
 
 @router.get("/media/{media_id}", response_class=FileResponse, responses={200: {"content": {"image/*": {}}}})
-async def get_media(media_id: int, engine: Engine, principal: CurrentPrincipal, settings: AppSettings, now: Now,
+async def get_media(media_id: Annotated[int, Path(ge=1, le=2**62)], engine: Engine, principal: CurrentPrincipal, settings: AppSettings, now: Now,
                     tracking_token: Annotated[str | None, Query(max_length=64)] = None):
     """A photo or video, only to those who may see its report."""
-    if media_id > 2**62:
-        raise ApiError(404, "not_found", "Not found: {what}", what="media")
     async with engine.begin() as conn:
         row = await queries.media_for(conn, media_id, principal, tracking_token=tracking_token, now=now)
     path = media_store.open_path(row["path"], settings)

@@ -291,7 +291,7 @@ async def _effects(conn, action, p, report, principal, d, now) -> tuple[dict, di
     if action == "reject":
         return {"reject_reason": p.reason}, {"reason": p.reason}, None, True
     if action == "merge":
-        into_id = p.into if isinstance(p.into, int) else (int(p.into) if p.into.isdigit() else id_from_code(p.into))
+        into_id = p.into if isinstance(p.into, int) else (int(p.into) if p.into.isascii() and p.into.isdigit() and len(p.into) < 19 else id_from_code(p.into))
         target = (await conn.execute(select(reports.c.id, reports.c.status).where(reports.c.id == into_id))).first() \
             if into_id else None
         if target is None or target.id == report["id"] or Status(target.status) in TERMINAL_STATES - {Status.closed}:

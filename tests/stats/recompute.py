@@ -11,7 +11,7 @@ from phananh.reports.tables import events, reports
 from phananh.sla.tables import sla_clocks
 from phananh.stats.buckets import bucket_of
 from phananh.stats.facts import PORTAL_STAGES, local_day
-from phananh.stats.tables import stats_ratings, stats_reports, stats_stages
+from phananh.stats.tables import stats_daily, stats_ratings, stats_reports, stats_stage_daily, stats_stages
 
 # Which actions stop each stage with a verdict (ARCHITECTURE §4).
 STOPPED_BY = {"distribute": {"assign", "reject", "merge"}, "return": {"return"}, "respond": {"respond", "resolve"},
@@ -58,7 +58,18 @@ async def expected(conn) -> dict[str, Counter]:
                 stages[cell + ("n",)] += 1
                 stages[cell + ("s",)] += seconds
                 break  # only the first contact is timed
-    return {"reports": +cube, "ratings": +ratings, "stages": +stages}
+    daily, stage_daily = Counter(), Counter()
+    for (day, category, area, agency, status, urgent, contacted), n in cube.items():
+        for dim, key in (("status", status), ("category", category), ("area", area), ("agency", agency)):
+            daily[(day, dim, str(key))] += n
+        if urgent:
+            daily[(day, "urgent", f"{status}|{int(contacted)}")] += n
+    for (day, *_dims, score), n in ratings.items():
+        daily[(day, "rating", str(score))] += n
+    for (day, stage, agency, _c, _a, outcome, bucket, part), v in stages.items():
+        for dim, key in (("outcome", outcome), ("agency", f"{agency}|{outcome}"), ("bucket", str(bucket))):
+            stage_daily[(day, stage, dim, key, part)] += v
+    return {"reports": +cube, "ratings": +ratings, "stages": +stages, "daily": +daily, "stage_daily": +stage_daily}
 
 
 async def counters(conn) -> dict[str, Counter]:
@@ -74,4 +85,11 @@ async def counters(conn) -> dict[str, Counter]:
             stages[cell + ("n",)] += r.n
         if r.seconds:
             stages[cell + ("s",)] += r.seconds
-    return {"reports": cube, "ratings": ratings, "stages": stages}
+    daily = Counter({(r.day, r.dim, r.key): r.n for r in (await conn.execute(select(stats_daily))).all() if r.n})
+    stage_daily = Counter()
+    for r in (await conn.execute(select(stats_stage_daily))).all():
+        if r.n:
+            stage_daily[(r.day, r.stage, r.dim, r.key, "n")] += r.n
+        if r.seconds:
+            stage_daily[(r.day, r.stage, r.dim, r.key, "s")] += r.seconds
+    return {"reports": cube, "ratings": ratings, "stages": stages, "daily": daily, "stage_daily": stage_daily}

@@ -132,6 +132,18 @@ async def _play(state: dict, program: list[tuple[str, int, int, int]]) -> None:
             ov = (await client.get("/api/v1/stats/overview", headers=headers["dispatcher"], params={
                 "from": first.isoformat(), "to": (state["now"] + timedelta(days=1)).date().isoformat()})).json()
             assert {k: v for k, v in ov["by_status"].items() if v} == by_status
+            # The filtered path (the cubes) agrees with the province-wide one (the marginals).
+            parts = [(await client.get("/api/v1/stats/overview", headers=headers["dispatcher"], params={
+                "from": first.isoformat(), "to": (state["now"] + timedelta(days=1)).date().isoformat(),
+                "category": c})).json() for c in CATEGORIES]
+            for figure in ("by_status", "satisfaction"):
+                if figure == "satisfaction":
+                    assert sum(p["satisfaction"]["count"] for p in parts) == ov["satisfaction"]["count"]
+                else:
+                    assert {k: sum(p[figure][k] for p in parts) for k in ov[figure]} == ov[figure]
+            for stage, whole in ov["on_time"]["by_stage"].items():
+                assert sum(p["on_time"]["by_stage"][stage]["late"] for p in parts) == whole["late"]
+                assert sum(p["durations"][stage]["count"] for p in parts) == ov["durations"][stage]["count"]
     finally:
         await engine.dispose()
 

@@ -51,3 +51,23 @@ def stage_cell(*, stopped_at: datetime, stage: str, agency_id: int | None, facts
 
 def duration_seconds(start: datetime, end: datetime) -> int:
     return max(int((end - start).total_seconds()), 0)
+
+
+def report_marginals(cell: tuple) -> list[tuple]:
+    """The province-wide (dim, key) rows a report cell adds to."""
+    day, category, area, agency, status, urgent, contacted = cell
+    out = [(day, "status", status), (day, "category", str(category)), (day, "area", str(area)),
+           (day, "agency", str(agency))]
+    if urgent:
+        out.append((day, "urgent", f"{status}|{int(contacted)}"))
+    return out
+
+
+def rating_marginals(cell: tuple) -> list[tuple]:
+    return [(cell[0], "rating", str(cell[4]))]
+
+
+def stage_marginals(cell: tuple) -> list[tuple]:
+    day, stage, agency, _category, _area, outcome, bucket = cell
+    return [(day, stage, "outcome", outcome), (day, stage, "agency", f"{agency}|{outcome}"),
+            (day, stage, "bucket", str(bucket))]

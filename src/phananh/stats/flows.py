@@ -17,12 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from phananh.sla.clock import lateness
 from phananh.sla.service import CLOCK_RULES, VOID_ON_RETURN
 from phananh.sla.tables import sla_clocks
-from phananh.stats.facts import CONTACT, duration_seconds, rating_cell, report_cell, report_facts, stage_cell
-from phananh.stats.tables import stats_ratings, stats_report_facts, stats_reports, stats_stages
+from phananh.stats.facts import (
+    CONTACT, duration_seconds, rating_cell, rating_marginals, report_cell, report_facts, report_marginals, stage_cell,
+    stage_marginals,
+)
+from phananh.stats.tables import (
+    stats_daily, stats_ratings, stats_report_facts, stats_reports, stats_stage_daily, stats_stages,
+)
 
 _REPORT_KEY = ("day", "category_id", "area_id", "agency_id", "status", "urgent", "contacted")
 _RATING_KEY = ("day", "category_id", "area_id", "agency_id", "score")
 _STAGE_KEY = ("day", "stage", "agency_id", "category_id", "area_id", "outcome", "bucket")
+_DAILY_KEY = ("day", "dim", "key")
+_STAGE_DAILY_KEY = ("day", "stage", "dim", "key")
 
 
 async def on_event(conn: AsyncConnection, *, event: dict, report: dict) -> None:
@@ -49,13 +56,24 @@ async def on_event(conn: AsyncConnection, *, event: dict, report: dict) -> None:
         stage_rows.append((stage_cell(stopped_at=event["at"], stage=CONTACT, agency_id=report.get("agency_id"),
                                       facts=after, outcome="done", seconds=seconds), seconds))
 
+    daily = Counter()
+    for cell, delta in report_deltas.items():
+        for row in report_marginals(cell):
+            daily[row] += delta
+    for cell, delta in rating_deltas.items():
+        for row in rating_marginals(cell):
+            daily[row] += delta
     await _add(conn, stats_reports, _REPORT_KEY, {k: (v, None) for k, v in report_deltas.items() if v})
     await _add(conn, stats_ratings, _RATING_KEY, {k: (v, None) for k, v in rating_deltas.items() if v})
+    await _add(conn, stats_daily, _DAILY_KEY, {k: (v, None) for k, v in daily.items() if v})
     stage_deltas: dict[tuple, tuple[int, int]] = {}
+    stage_daily: dict[tuple, tuple[int, int]] = {}
     for cell, seconds in stage_rows:
-        n, total = stage_deltas.get(cell, (0, 0))
-        stage_deltas[cell] = (n + 1, total + seconds)
+        for target, key in ((stage_deltas, cell), *((stage_daily, m) for m in stage_marginals(cell))):
+            n, total = target.get(key, (0, 0))
+            target[key] = (n + 1, total + seconds)
     await _add(conn, stats_stages, _STAGE_KEY, stage_deltas)
+    await _add(conn, stats_stage_daily, _STAGE_DAILY_KEY, stage_daily)
     await _save_facts(conn, report["id"], after)
 
 

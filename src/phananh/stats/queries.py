@@ -16,7 +16,7 @@ from phananh.sla.tables import sla_clocks
 from phananh.stats.buckets import percentile
 from phananh.stats.facts import CONTACT
 from phananh.stats.scope import StatsQuery
-from phananh.stats.tables import NONE, stats_ratings, stats_reports, stats_stages
+from phananh.stats.tables import NONE, stats_daily, stats_ratings, stats_reports, stats_stage_daily, stats_stages
 from phananh.workflow import OPEN_STATES, Status
 
 STAGES = ("distribute", "return", "respond", "publish")
@@ -24,6 +24,7 @@ AGENCY_STAGES = ("return", "respond")  # what an agency answers for; the ranking
 DONE_STATES = (Status.resolved, Status.published, Status.closed)
 OVERDUE_LIST = 10
 PORTAL_NAME = "Cổng TTĐT tỉnh"
+_OPEN = [s.value for s in OPEN_STATES]
 
 
 def _cube_where(table, q: StatsQuery):
@@ -54,14 +55,61 @@ async def report_counts(conn: AsyncConnection, q: StatsQuery) -> dict[str, dict[
         select(literal("area"), _key(t.area_id), total).where(where).group_by(t.area_id),
         select(literal("agency"), _key(t.agency_id), total).where(where).group_by(t.agency_id),
         select(literal("day"), _key(t.day), total).where(where).group_by(t.day),
-        select(literal("urgent_open"), _key(t.contacted), total)
-        .where(where, t.urgent.is_(True), t.status.in_([s.value for s in OPEN_STATES])).group_by(t.contacted),
+        select(literal("urgent_open_uncontacted"), literal("all"), total)
+        .where(where, t.urgent.is_(True), t.contacted.is_(False), t.status.in_(_OPEN)),
         select(literal("urgent"), literal("all"), total).where(where, t.urgent.is_(True)),
     ]
     out: dict[str, dict[str, int]] = defaultdict(dict)
     for dim, k, n in (await conn.execute(union_all(*parts))).all():
         if n:
             out[dim][str(k)] = int(n)
+    return out
+
+
+def _unfiltered(q: StatsQuery) -> bool:
+    return q.category_id is None and q.area_id is None and q.agency_ids is None
+
+
+async def report_counts_daily(conn: AsyncConnection, q: StatsQuery) -> tuple[dict[str, dict[str, int]], dict[int, int]]:
+    """The same answer as `report_counts` (and the ratings) for the whole province, from the marginals."""
+    t = stats_daily.c
+    period = and_(t.day >= q.day_from, t.day <= q.day_to)
+    total = func.sum(t.n)
+    rows = (await conn.execute(union_all(
+        select(t.dim, t.key, total).where(period).group_by(t.dim, t.key),
+        select(literal("day"), _key(t.day), total).where(period, t.dim == "status").group_by(t.day),
+    ))).all()
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    ratings: dict[int, int] = {}
+    for dim, k, n in rows:
+        if not n:
+            continue
+        if dim == "rating":
+            ratings[int(k)] = int(n)
+        elif dim == "urgent":
+            status, contacted = k.split("|")
+            out["urgent"]["all"] = out["urgent"].get("all", 0) + int(n)
+            if status in _OPEN and contacted == "0":
+                key = "urgent_open_uncontacted"
+                out[key]["all"] = out[key].get("all", 0) + int(n)
+        else:
+            out[dim][str(k)] = int(n)
+    return out, ratings
+
+
+async def stage_counts_daily(conn: AsyncConnection, q: StatsQuery) -> list[tuple]:
+    """The same rows as `stage_counts` for the whole province, from the stage marginals."""
+    t = stats_stage_daily.c
+    rows = (await conn.execute(
+        select(t.stage, t.dim, t.key, func.sum(t.n), func.sum(t.seconds))
+        .where(t.day >= q.day_from, t.day <= q.day_to).group_by(t.stage, t.dim, t.key))).all()
+    out = []
+    for stage, dim, key, n, seconds in rows:
+        if dim == "agency":
+            agency, outcome = key.split("|")
+            out.append(("agency", stage, agency, outcome, n, seconds))
+        else:
+            out.append((dim, stage, key, "", n, seconds))
     return out
 
 
@@ -192,9 +240,13 @@ def _durations(rows: list[tuple], stage: str) -> dict:
 
 async def overview(conn: AsyncConnection, q: StatsQuery, *, d: Directory, now: datetime,
                    granularity: str | None = None, public: bool = False) -> dict:
-    counts = await report_counts(conn, q)
-    stage_rows = await stage_counts(conn, q)
-    ratings = await rating_counts(conn, q)
+    if _unfiltered(q):
+        counts, ratings = await report_counts_daily(conn, q)
+        stage_rows = await stage_counts_daily(conn, q)
+    else:
+        counts = await report_counts(conn, q)
+        stage_rows = await stage_counts(conn, q)
+        ratings = await rating_counts(conn, q)
     by_status = {s.value: counts["status"].get(s.value, 0) for s in Status}
     received = sum(by_status.values())
     granularity = granularity or auto_granularity(q)
@@ -250,8 +302,7 @@ async def overview(conn: AsyncConnection, q: StatsQuery, *, d: Directory, now: d
 
     out["by_agency"] = _ranked(counts["agency"], d.agency_by_id, "name", "Chưa phân phối")
     out["totals"]["urgent"] = counts["urgent"].get("all", 0)
-    out["totals"]["urgent_open_uncontacted"] = counts["urgent_open"].get("False", 0) + \
-        counts["urgent_open"].get("false", 0) + counts["urgent_open"].get("0", 0)
+    out["totals"]["urgent_open_uncontacted"] = counts["urgent_open_uncontacted"].get("all", 0)
     out["on_time"]["by_stage_agency"] = sorted(
         ({"stage": st, **agency_item(a), **v, "rate": _rate(v["on_time"], v["late"])}
          for (st, a), v in per_agency.items() if st in STAGES),

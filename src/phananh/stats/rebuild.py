@@ -32,17 +32,16 @@ def _bucket(seconds: str) -> str:
 
 
 def statements(dialect: str) -> list:
-    portal = ", ".join(f"'{s}'" for s in sorted(PORTAL_STAGES))
-    clock_secs = _seconds(dialect, "c.started_at", "c.stopped_at")
-    last_assign = ("(SELECT e.{col} FROM events e WHERE e.report_id = {r} AND e.action = 'assign' "
-                   "AND e.at <= {at} ORDER BY e.at DESC, e.id DESC LIMIT 1)")
-    contact_since = f"COALESCE({last_assign.format(col='at', r='r.id', at='r.contacted_at')}, r.created_at)"
-    contact_agency = ("COALESCE((SELECT CASE WHEN e.action = 'assign' THEN e.agency_id ELSE 0 END FROM events e "
-                      "WHERE e.report_id = r.id AND e.action IN ('assign', 'return') AND e.at <= r.contacted_at "
-                      "ORDER BY e.at DESC, e.id DESC LIMIT 1), 0)")
-    contact_secs = _seconds(dialect, "x.since", "x.contacted_at")
-    sql = [f"DELETE FROM {t.name}" for t in (*COUNTERS, stats_report_facts)]
-    sql += [
+    """Every counter, recomputed: clear, report cubes, stage cubes, then the province-wide marginals."""
+    return clear_statements() + report_statements(dialect) + stage_statements(dialect) + marginal_statements()
+
+
+def clear_statements() -> list:
+    return [text(f"DELETE FROM {t.name}") for t in (*COUNTERS, stats_report_facts)]
+
+
+def report_statements(dialect: str) -> list:
+    return [text(s) for s in (
         f"""INSERT INTO stats_report_facts (report_id, day, category_id, area_id, agency_id, status, urgent,
                 contacted, rating)
             SELECT id, {_day(dialect, 'created_at')}, category_id, COALESCE(area_id, 0), COALESCE(agency_id, 0),
@@ -54,6 +53,42 @@ def statements(dialect: str) -> list:
         """INSERT INTO stats_ratings (day, category_id, area_id, agency_id, score, n)
            SELECT day, category_id, area_id, agency_id, rating, COUNT(*) FROM stats_report_facts
            WHERE rating > 0 GROUP BY day, category_id, area_id, agency_id, rating""",
+    )]
+
+
+def marginal_statements() -> list:
+    """The one-dimension sums of the cubes (see stats_daily, stats_stage_daily)."""
+    key = "CAST({} AS VARCHAR(32))"
+    daily = " UNION ALL ".join([
+        "SELECT day, 'status', status, SUM(n) FROM stats_reports GROUP BY day, status",
+        *(f"SELECT day, '{dim}', {key.format(col)}, SUM(n) FROM stats_reports GROUP BY day, {col}"
+          for dim, col in (("category", "category_id"), ("area", "area_id"), ("agency", "agency_id"))),
+        "SELECT day, 'urgent', status || '|' || CASE WHEN contacted THEN '1' ELSE '0' END, SUM(n) FROM stats_reports "
+        "WHERE urgent GROUP BY day, status, contacted",
+        f"SELECT day, 'rating', {key.format('score')}, SUM(n) FROM stats_ratings GROUP BY day, score",
+    ])
+    stage_daily = " UNION ALL ".join([
+        "SELECT day, stage, 'outcome', outcome, SUM(n), SUM(seconds) FROM stats_stages GROUP BY day, stage, outcome",
+        f"SELECT day, stage, 'agency', {key.format('agency_id')} || '|' || outcome, SUM(n), SUM(seconds) "
+        "FROM stats_stages GROUP BY day, stage, agency_id, outcome",
+        f"SELECT day, stage, 'bucket', {key.format('bucket')}, SUM(n), SUM(seconds) FROM stats_stages "
+        "GROUP BY day, stage, bucket",
+    ])
+    return [text(f"INSERT INTO stats_daily (day, dim, key, n) {daily}"),
+            text(f"INSERT INTO stats_stage_daily (day, stage, dim, key, n, seconds) {stage_daily}")]
+
+
+def stage_statements(dialect: str) -> list:
+    portal = ", ".join(f"'{s}'" for s in sorted(PORTAL_STAGES))
+    clock_secs = _seconds(dialect, "c.started_at", "c.stopped_at")
+    last_assign = ("(SELECT e.{col} FROM events e WHERE e.report_id = {r} AND e.action = 'assign' "
+                   "AND e.at <= {at} ORDER BY e.at DESC, e.id DESC LIMIT 1)")
+    contact_since = f"COALESCE({last_assign.format(col='at', r='r.id', at='r.contacted_at')}, r.created_at)"
+    contact_agency = ("COALESCE((SELECT CASE WHEN e.action = 'assign' THEN e.agency_id ELSE 0 END FROM events e "
+                      "WHERE e.report_id = r.id AND e.action IN ('assign', 'return') AND e.at <= r.contacted_at "
+                      "ORDER BY e.at DESC, e.id DESC LIMIT 1), 0)")
+    contact_secs = _seconds(dialect, "x.since", "x.contacted_at")
+    sql = [
         f"""INSERT INTO stats_stages (day, stage, agency_id, category_id, area_id, outcome, bucket, n, seconds)
             SELECT day, stage, agency_id, category_id, area_id, outcome, bucket, COUNT(*), SUM(secs) FROM (
               SELECT {_day(dialect, 'c.stopped_at')} AS day, c.stage,

@@ -5,7 +5,7 @@ so a period is an index range); a report moves between cells as it changes. `NON
 or "no agency" (the Portal), because NULLs never conflict in a unique key and so cannot be upserted.
 """
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, Integer, PrimaryKeyConstraint, SmallInteger, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, PrimaryKeyConstraint, SmallInteger, String, Table
 
 from phananh.db import metadata
 from phananh.reports.tables import Id
@@ -74,4 +74,35 @@ stats_stages = Table(
                          name="pk_stats_stages"),
 )
 
-COUNTERS = (stats_reports, stats_ratings, stats_stages)
+# A filter or a scope reads only its own cells.
+for _cube in (stats_reports, stats_ratings, stats_stages):
+    for _dim in ("category_id", "area_id", "agency_id"):
+        Index(f"ix_{_cube.name}_{_dim}_day", _cube.c[_dim], _cube.c.day)
+
+# The province-wide breakdowns, one dimension at a time (the cubes summed over the others), so that an
+# unfiltered dashboard reads a few hundred rows a day whatever the number of reports. `dim`: status, category,
+# area, agency, rating, urgent (key "<status>|<contacted 0/1>").
+stats_daily = Table(
+    "stats_daily",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column("dim", String(12), nullable=False),
+    Column("key", String(32), nullable=False),
+    Column("n", BigInteger, nullable=False),
+    PrimaryKeyConstraint("day", "dim", "key", name="pk_stats_daily"),
+)
+
+# The same for stages: `dim` outcome (key: outcome), agency (key "<agency id>|<outcome>"), bucket (key: bucket).
+stats_stage_daily = Table(
+    "stats_stage_daily",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("dim", String(12), nullable=False),
+    Column("key", String(32), nullable=False),
+    Column("n", BigInteger, nullable=False),
+    Column("seconds", BigInteger, nullable=False),
+    PrimaryKeyConstraint("day", "stage", "dim", "key", name="pk_stats_stage_daily"),
+)
+
+COUNTERS = (stats_reports, stats_ratings, stats_stages, stats_daily, stats_stage_daily)

@@ -15,6 +15,7 @@ branch_labels = None
 depends_on = None
 
 Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+CUBES = ("stats_reports", "stats_ratings", "stats_stages")
 
 
 def upgrade() -> None:
@@ -69,6 +70,27 @@ def upgrade() -> None:
                                 name="pk_stats_stages"),
     )
     op.create_table(
+        "stats_daily",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("dim", sa.String(12), nullable=False),
+        sa.Column("key", sa.String(32), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "dim", "key", name="pk_stats_daily"),
+    )
+    op.create_table(
+        "stats_stage_daily",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("stage", sa.String(16), nullable=False),
+        sa.Column("dim", sa.String(12), nullable=False),
+        sa.Column("key", sa.String(32), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.Column("seconds", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "stage", "dim", "key", name="pk_stats_stage_daily"),
+    )
+    for cube in CUBES:
+        for dim in ("category_id", "area_id", "agency_id"):
+            op.create_index(f"ix_{cube}_{dim}_day", cube, [dim, "day"])
+    op.create_table(
         "exports",
         sa.Column("id", Id, autoincrement=True, nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
@@ -89,5 +111,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for name in ("exports", "stats_stages", "stats_ratings", "stats_reports", "stats_report_facts"):
+    for cube in CUBES:
+        for dim in ("category_id", "area_id", "agency_id"):
+            op.drop_index(f"ix_{cube}_{dim}_day", table_name=cube)
+    for name in ("exports", "stats_stage_daily", "stats_daily", "stats_stages", "stats_ratings", "stats_reports",
+                 "stats_report_facts"):
         op.drop_table(name)

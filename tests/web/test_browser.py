@@ -134,7 +134,16 @@ def test_report_from_offline_phone_to_published_result(chromium, live_server, sc
         assert row["photos"] == 1 and row["photo_size"] < 400_000  # shrunk on the phone
         assert row["lat"] is not None and row["reporter_name"] == REPORTER_NAME
 
-        citizen.click("#track-link")
+        # The app itself opens without a connection (service worker).
+        citizen.evaluate("async () => { await navigator.serviceWorker.ready; }")
+        citizen_ctx.set_offline(True)
+        citizen.reload()
+        expect(citizen.locator("h1")).to_have_text("Gửi phản ánh hiện trường")
+        expect(citizen.locator("#net-status")).to_be_visible()
+        citizen_ctx.set_offline(False)
+
+        citizen.goto(base + "/cua-toi")
+        citizen.click("#device-reports .title")
         expect(citizen.locator(".badge").first).to_have_text("Đã tiếp nhận")
         checks.page(citizen, "citizen-track")
         code = citizen.locator("h1").inner_text().split()[-1]
@@ -254,3 +263,16 @@ def test_staff_and_admin_pages_pass_axe(chromium, live_server, screenshots):
             ctx.close()
         violations += checks.violations
     assert not violations, "\n".join(violations)
+
+
+def test_the_accessibility_check_does_catch_violations(chromium, tmp_path):
+    """The axe gate above is only worth something if it fails on a bad page."""
+    ctx = chromium.new_context()
+    try:
+        page = ctx.new_page()
+        page.set_content('<html><body><img src="x.png"><input type="text"><a href="#"></a></body></html>')
+        checks = Checks("probe", tmp_path)
+        checks.page(page, "bad")
+    finally:
+        ctx.close()
+    assert any("image-alt" in v for v in checks.violations)

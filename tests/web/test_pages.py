@@ -303,3 +303,20 @@ async def test_admin_issues_a_partner_key_shown_once_and_revokes_it(browser):
     r = await browser.post(f"/admin/khoa-api/{key_id}/thu-hoi", data={"csrf_token": token})
     assert r.status_code == 303
     assert "Đã thu hồi khóa." in (await browser.get("/admin/khoa-api")).text
+
+
+async def test_flagging_urgent_shows_the_leaders_phones_and_records_the_contact(browser, client, tokens):
+    created = await report_in_state(client, tokens, "assigned")
+    token = await sign_in(browser, "dispatcher")
+    base = f"/portal/phan-anh/{created['id']}"
+    assert (await browser.post(base + "/flag_urgent", data={"csrf_token": token, "reason": "Nguy hiểm"})).status_code == 303
+    page = (await browser.get(base)).text
+    assert "Gọi ngay lãnh đạo đơn vị" in page
+    assert re.search(r'href="tel:\+8491\d{7}"', page)  # the seeded leader of the assigned agency
+    r = await browser.post(base + "/log_contact", data={"csrf_token": token, "contact": "Lãnh đạo Sở Xây dựng",
+                                                        "channel": "phone", "outcome": "Đã cử đội xử lý ngay"})
+    assert r.status_code == 303
+    events = (await client.get(f"/api/v1/reports/{created['id']}/events", headers=await tokens("dispatcher"))).json()
+    assert [e["action"] for e in events["items"]][-2:] == ["flag_urgent", "log_contact"]
+    queue = (await browser.get("/portal", params={"status": "open", "urgent": "true"})).text
+    assert created["code"] in queue

@@ -43,10 +43,13 @@ def live_server(database_url: str, tmp: Path, *, workers: int = 1, env: dict | N
     port = free_port()
     environ = {**os.environ, "PHANANH_DATABASE_URL": database_url, "PHANANH_MEDIA_DIR": str(tmp / "media"),
                "PHANANH_VAR_DIR": str(tmp), **(env or {})}
+    # The server's output goes to a file: a pipe nobody reads fills up and blocks the server.
+    log_path = tmp / f"server-{port}.log"
+    log = open(log_path, "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "phananh.asgi:app", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers), "--log-level", "warning"],
-        env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=environ, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -58,8 +61,7 @@ def live_server(database_url: str, tmp: Path, *, workers: int = 1, env: dict | N
             except httpx.HTTPError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                raise RuntimeError(f"server did not start:\n{out}")
+                raise RuntimeError(f"server did not start:\n{log_path.read_text(errors='replace')}")
             time.sleep(0.2)
         yield base
     finally:
@@ -68,3 +70,4 @@ def live_server(database_url: str, tmp: Path, *, workers: int = 1, env: dict | N
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()

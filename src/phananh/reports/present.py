@@ -8,9 +8,15 @@ from phananh.auth.principal import Principal
 from phananh.directory.service import Directory
 from phananh.reports.codes import report_code
 from phananh.reports.scope import is_public_view, may_see_identity
+from phananh.sla.calendar import TZ
 from phananh.workflow import Role, Status
 
 RESULT_PUBLIC_STATES = {Status.published, Status.closed}
+
+
+def local(moment: datetime | None) -> datetime | None:
+    """Stored in UTC, shown in Vietnam's time (+07:00): the same instant, readable by people."""
+    return moment.astimezone(TZ) if moment is not None else None
 
 # What the public and the reporter see of each action's payload; actions not listed are internal.
 PUBLIC_PAYLOAD_KEYS: dict[str, tuple[str, ...]] = {
@@ -52,9 +58,9 @@ def report_view(
         "channel": r["channel"],
         "visibility": r["visibility"],
         "anonymous": r["anonymous"],
-        "created_at": r["created_at"],
-        "updated_at": r["updated_at"],
-        "deadlines": deadlines,
+        "created_at": local(r["created_at"]),
+        "updated_at": local(r["updated_at"]),
+        "deadlines": [{**d, "started_at": local(d["started_at"]), "due_at": local(d["due_at"])} for d in deadlines],
         "public_response": r["public_response"],
         "result": r["result"] if show_result else None,
         "rating": {"score": r["rating"], "comment": r["rating_comment"]} if r["rating"] is not None else None,
@@ -90,6 +96,6 @@ def event_view(e: dict, *, public: bool) -> dict | None:
         "from_status": e["from_status"],
         "to_status": e["to_status"],
         "actor": actor,
-        "at": e["at"],
+        "at": local(e["at"]),
         "payload": payload,
     }

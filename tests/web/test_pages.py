@@ -320,3 +320,17 @@ async def test_flagging_urgent_shows_the_leaders_phones_and_records_the_contact(
     assert [e["action"] for e in events["items"]][-2:] == ["flag_urgent", "log_contact"]
     queue = (await browser.get("/portal", params={"status": "open", "urgent": "true"})).text
     assert created["code"] in queue
+
+
+async def test_an_agency_leader_reads_the_urgent_notification_and_opens_the_report(browser, client, tokens):
+    created = await report_in_state(client, tokens, "assigned")
+    await client.post(f"/api/v1/reports/{created['id']}/actions/flag_urgent", json={"reason": "Sập cầu"},
+                      headers=await tokens("dispatcher"))
+    token = await sign_in(browser, "leader.so-xay-dung")
+    page = await browser.get("/thong-bao")
+    assert page.status_code == 200
+    assert f'href="/agency/phan-anh/{created["id"]}"' in page.text
+    assert 'id="unread-count"' in (await browser.get("/agency")).text  # the unread count in the header
+    r = await browser.post("/thong-bao/da-doc", data={"csrf_token": token})
+    assert r.status_code == 303
+    assert "Đánh dấu tất cả đã đọc" not in (await browser.get("/thong-bao")).text

@@ -52,6 +52,7 @@ class Web:
     flashes: list[tuple[str, str]]
     set_cookies: dict[str, tuple[str | None, dict]] = field(default_factory=dict)
     directory: Directory | None = None
+    unread_notices: int = 0
     flashes_out: list[tuple[str, str]] = field(default_factory=list)
 
     def _(self, message: str, **params) -> str:
@@ -119,14 +120,23 @@ async def get_web(request: Request) -> Web:
             principal = await principal_for_token(conn, token) or ANONYMOUS
     if token and principal is ANONYMOUS:
         set_cookies[SESSION_COOKIE] = (None, {})
+    unread = await _unread_notices(request, principal) if principal.user_id else 0
     csrf_cookie = request.cookies.get(CSRF_COOKIE) or ""
-    web = Web(request, principal, lang, csrf_cookie, _read_flashes(request), set_cookies, directory)
+    web = Web(request, principal, lang, csrf_cookie, _read_flashes(request), set_cookies, directory, unread)
     if not csrf_cookie or len(csrf_cookie) < 20:
         web.csrf_cookie = secrets.token_urlsafe(24)
         set_cookies[CSRF_COOKIE] = (web.csrf_cookie, web.cookie_options(max_age=60 * 60 * 24 * 30))
     if explicit in LANGUAGES:
         set_cookies[LANG_COOKIE] = (explicit, web.cookie_options(max_age=60 * 60 * 24 * 365))
     return web
+
+
+async def _unread_notices(request: Request, principal: Principal) -> int:
+    from phananh.notifications import routes as notifications_api
+
+    page = await notifications_api.list_notifications(engine=request.app.state.engine, principal=principal,
+                                                      unread=True, page=1, page_size=1)
+    return page["unread_count"]
 
 
 async def get_form_web(request: Request, web: Annotated[Web, Depends(get_web)]) -> Web:

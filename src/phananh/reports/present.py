@@ -37,7 +37,7 @@ PUBLIC_PAYLOAD_KEYS: dict[str, tuple[str, ...]] = {
 def report_view(
     r: dict, *, d: Directory, viewer: Principal, deadlines: list[dict], media: list[dict], now: datetime
 ) -> dict:
-    public = is_public_view(viewer, r)
+    public = is_public_view(viewer)
     show_result = not public or r["status"] in RESULT_PUBLIC_STATES
     agency = d.agency_by_id.get(r["agency_id"])
     area = d.area_by_id.get(r["area_id"])

@@ -15,6 +15,7 @@ from starlette.datastructures import UploadFile
 from phananh.api.deps import AppSettings, CurrentPrincipal, Engine, Now, ReadConn
 from phananh import live
 from phananh.api.openapi import document_models
+from phananh.db import reading
 from phananh.directory import service as directory
 from phananh.errors import ApiError
 from phananh.reports import media as media_store
@@ -172,6 +173,11 @@ async def _new_report_view(conn, submitted: service.Submitted, principal, now: d
                        media=[{**media_view(m), "purpose": m["purpose"]} for m in media_rows], now=now)
 
 
+def _unit(engine, principal):
+    """Staff reads write the identity-access log, so they need a write transaction; others only read."""
+    return engine.begin() if principal.is_staff else reading(engine)
+
+
 def _jsonable(value):
     from fastapi.encoders import jsonable_encoder
 
@@ -206,14 +212,14 @@ async def list_reports(
         urgent=urgent, overdue=overdue, at_risk=at_risk, q=q, date_from=from_, date_to=to, sort=sort, page=page,
         page_size=page_size,
     )
-    async with engine.begin() as conn:
+    async with _unit(engine, principal) as conn:
         return await queries.list_reports(conn, principal, f, now=now)
 
 
 @router.get("/reports/{report_ref}", response_model=ReportOut, response_model_exclude_unset=True)
 async def get_report(report_ref: str, engine: Engine, principal: CurrentPrincipal, now: Now):
     """One report, by id or by code (PA-2026-000123)."""
-    async with engine.begin() as conn:
+    async with _unit(engine, principal) as conn:
         report_id = await queries.resolve_report_ref(conn, report_ref)
         return await queries.get_report(conn, report_id, principal, now=now)
 
@@ -281,7 +287,7 @@ async def report_action(
 @router.get("/track/{tracking_token}", response_model=TrackOut, response_model_exclude_unset=True)
 async def track(tracking_token: str, engine: Engine, now: Now):
     """An anonymous reporter follows their report with the token given at submit."""
-    async with engine.begin() as conn:
+    async with reading(engine) as conn:
         return await queries.track(conn, tracking_token, now=now)
 
 

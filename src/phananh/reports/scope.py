@@ -52,8 +52,6 @@ def may_see_identity(p: Principal, report: dict) -> bool:
     return False
 
 
-def is_public_view(p: Principal, report: dict) -> bool:
-    """Whether `p` sees the report as the public does (no internal notes, result only once published)."""
-    if p.is_staff:
-        return False
-    return True
+def is_public_view(p: Principal) -> bool:
+    """Whether `p` sees reports as the public does (no internal notes, result only once published)."""
+    return not p.is_staff

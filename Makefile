@@ -31,5 +31,10 @@ test: install
 	bash scripts/install-browser.sh  # Debian's chromium for the browser tests (tests/web)
 	$(BIN)/python -m pytest -q
 
+## make bench: every benchmark, one table of figures and ratios (a few minutes; needs PostgreSQL and wrk)
+bench: install
+	command -v wrk >/dev/null || apt-get install -y -qq wrk || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf var/phananh.db* var/media

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -124,7 +125,7 @@ async def submit_report(
         idempotency_key=idempotency_key, request_hash=fingerprint,
     )
     try:
-        async with conn.begin_nested() if idempotency_key else _null():
+        async with conn.begin_nested() if idempotency_key else nullcontext():
             report_id = (await conn.execute(_INSERT_REPORT, values)).scalar_one()
     except IntegrityError:
         # Another request with the same key won the race: answer with its report.
@@ -150,14 +151,6 @@ async def submit_report(
 
 
 _EMPTY_REPORT = {c.name: None for c in reports.c}
-
-
-class _null:
-    async def __aenter__(self):
-        return None
-
-    async def __aexit__(self, *exc):
-        return False
 
 
 async def _by_idempotency_key(conn: AsyncConnection, key: str, fingerprint: str | None) -> Submitted | None:

@@ -64,6 +64,7 @@ def store(upload: Upload, settings: Settings) -> str:
     rel = f"{upload.sha256[:2]}/{upload.sha256}.{_EXT[upload.content_type]}"
     path = Path(settings.media_dir) / rel
     if not path.exists():
+        new_dir = not path.parent.exists()
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp" + str(os.getpid()))
         with open(tmp, "wb") as f:
@@ -71,7 +72,19 @@ def store(upload: Upload, settings: Settings) -> str:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+        # The file's name is durable only once its directory is: else a power cut could keep the row, not the file.
+        _fsync_dir(path.parent)
+        if new_dir:
+            _fsync_dir(path.parent.parent)
     return rel
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def open_path(rel: str, settings: Settings) -> Path:

@@ -2,8 +2,12 @@
 
 from datetime import date, datetime
 
+from sqlalchemy import select
+
 from phananh.sla import CA_MAU_DEFAULT
 from phananh.sla import service as sla
+from phananh.sla.scheduled import sweep
+from phananh.sla.tables import sla_clocks
 from tests.support import submit
 
 from .support import local
@@ -121,3 +125,31 @@ async def test_a_policy_without_every_stage_is_refused_in_vietnamese(client, tok
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "invalid_policy"
     assert r.json()["error"]["message"].startswith("Chính sách thời hạn không hợp lệ")
+
+
+async def test_an_overdue_flag_is_cleared_when_a_new_day_off_moves_the_deadline_later(client, tokens, engine, clock):
+    admin, dispatcher = await tokens("admin"), await tokens("dispatcher")
+    clock.set(local("2027-03-24 09:00"))  # Wednesday: distribute due 11:00
+    rid = (await submit(client))["id"]
+    await sweep(engine, now=local("2027-03-24 11:05"))
+    assert (await _distribute_clock(engine, rid))["overdue_flagged_at"] == local("2027-03-24 11:05")
+    try:
+        r = await client.post(CALENDAR, json={"day": "2027-03-24", "kind": "day_off", "name": "Nghỉ bão"}, headers=admin)
+        assert r.status_code == 201, r.text
+        clock_row = await _distribute_clock(engine, rid)
+        assert clock_row["due_at"] == local("2027-03-24 21:00") and clock_row["overdue_flagged_at"] is None
+        await sweep(engine, now=local("2027-03-24 11:10"))
+        assert (await _distribute_clock(engine, rid))["overdue_flagged_at"] is None
+        await sweep(engine, now=local("2027-03-24 21:01"))
+        assert (await _distribute_clock(engine, rid))["overdue_flagged_at"] == local("2027-03-24 21:01")
+    finally:
+        await client.delete(f"{CALENDAR}/2027-03-24", headers=admin)
+    inbox = (await client.get("/api/v1/notifications", params={"page_size": 100}, headers=dispatcher)).json()
+    overdue = [i["body"] for i in inbox["items"] if i["report_id"] == rid and i["kind"] == "overdue"]
+    assert [body.rsplit(" lúc ", 1)[1] for body in overdue] == ["21:00 24/03/2027.", "11:00 24/03/2027."]
+
+
+async def _distribute_clock(engine, report_id):
+    async with engine.connect() as conn:
+        return (await conn.execute(select(sla_clocks).where(sla_clocks.c.report_id == report_id,
+                                                            sla_clocks.c.stage == "distribute"))).mappings().one()

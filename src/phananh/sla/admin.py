@@ -52,7 +52,7 @@ async def put_day(
         await conn.execute(insert(calendar_days).values(day=day, **values))
     else:
         await conn.execute(update(calendar_days).where(calendar_days.c.day == day).values(**values))
-    await _after_change(conn, now=now, day=day)
+    await _after_change(conn, day=day)
     return day_view(await _row(conn, day)), existing is None
 
 
@@ -64,7 +64,7 @@ async def remove_day(conn: AsyncConnection, *, day: date, by: str, now: datetime
     )
     if result.rowcount != 1:
         raise ApiError(404, "not_found", "Not found: {what}", what=day.isoformat())
-    await _after_change(conn, now=now, day=day)
+    await _after_change(conn, day=day)
     return day_view(await _row(conn, day))
 
 
@@ -93,11 +93,11 @@ async def put_policy(conn: AsyncConnection, *, data: dict, by: str, now: datetim
     except IntegrityError:
         raise ApiError(409, "concurrent_update",
                        "Someone else changed the SLA policy at the same moment; reload and try again.")
-    await _after_change(conn, now=now)
+    await _after_change(conn)
     return await current_policy(conn)
 
 
-async def _after_change(conn: AsyncConnection, *, now: datetime, day: date | None = None) -> int:
+async def _after_change(conn: AsyncConnection, *, day: date | None = None) -> int:
     # The caller invalidates once more after commit, so no process keeps rules read before the commit.
     service.invalidate()
-    return await service.recompute_all_running(conn, now=now, day=day)
+    return await service.recompute_all_running(conn, day=day)

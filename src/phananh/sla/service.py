@@ -123,38 +123,30 @@ async def next_due(conn: AsyncConnection, report_id: int) -> datetime | None:
     ).scalar()
 
 
+_RUNNING = (sla_clocks.c.id, sla_clocks.c.report_id, sla_clocks.c.stage, sla_clocks.c.started_at, sla_clocks.c.due_at,
+            sla_clocks.c.at_risk_at, sla_clocks.c.urgent, sla_clocks.c.policy_version,
+            sla_clocks.c.at_risk_flagged_at, sla_clocks.c.overdue_flagged_at)
+
+
 async def recompute_running(conn: AsyncConnection, *, report_id: int, urgent: bool) -> datetime | None:
-    """Recompute the deadlines of running clocks (urgency, calendar or policy changed) from their start."""
+    """Recompute the deadlines of a report's running clocks (its urgency changed) from their start."""
     policy, calendar = await load_rules(conn)
-    running = (
-        await conn.execute(
-            select(sla_clocks.c.id, sla_clocks.c.stage, sla_clocks.c.started_at).where(
-                sla_clocks.c.report_id == report_id, sla_clocks.c.stopped_at.is_(None)
-            )
-        )
+    rows = (
+        await conn.execute(select(*_RUNNING).where(sla_clocks.c.report_id == report_id, sla_clocks.c.stopped_at.is_(None)))
     ).all()
-    for clock_id, stage, started in running:
-        due = deadline(started, stage, policy, calendar, urgent=urgent)
-        await conn.execute(
-            update(sla_clocks).where(sla_clocks.c.id == clock_id).values(
-                due_at=due, at_risk_at=at_risk_at(started, due, policy, calendar),
-                policy_version=policy.version, urgent=urgent,
-            )
-        )
+    await _store(conn, _recomputed(rows, policy, calendar, urgent=urgent))
     return await next_due(conn, report_id)
 
 
-async def recompute_all_running(conn: AsyncConnection, *, now: datetime, day: date | None = None) -> int:
+async def recompute_all_running(conn: AsyncConnection, *, day: date | None = None) -> int:
     """After a calendar or policy change: recompute every running clock the change can move; returns how many moved.
 
     A deadline depends on the calendar only from its start date to its due date, so a change of one `day`
-    touches only the clocks whose window covers it. A flag (at risk, overdue) is kept only while it still
-    holds, so that the sweep flags and notifies again at the new instant.
+    touches only the clocks whose window covers it.
     """
     policy, calendar = await load_rules(conn)
     c = sla_clocks.c
-    query = select(c.id, c.report_id, c.stage, c.started_at, c.due_at, c.at_risk_at, c.urgent, c.policy_version,
-                   c.at_risk_flagged_at, c.overdue_flagged_at).where(c.stopped_at.is_(None))
+    query = select(*_RUNNING).where(c.stopped_at.is_(None))
     if day is not None:
         midnight = datetime.combine(day, dtime(0), tzinfo=TZ)
         query = query.where(c.started_at < midnight + timedelta(days=1), c.due_at >= midnight)
@@ -164,35 +156,52 @@ async def recompute_all_running(conn: AsyncConnection, *, now: datetime, day: da
         if not rows:
             return moved
         last_id = rows[-1].id
-        changes = []
-        for r in rows:
-            due = deadline(r.started_at, r.stage, policy, calendar, urgent=r.urgent)
-            risk = at_risk_at(r.started_at, due, policy, calendar)
-            if (due, risk, policy.version) == (r.due_at, r.at_risk_at, r.policy_version):
-                continue
-            changes.append({
-                "clock_id": r.id, "new_due": due, "new_risk": risk, "new_version": policy.version,
-                "new_overdue_flag": r.overdue_flagged_at if due < now else None,
-                "new_risk_flag": r.at_risk_flagged_at if risk < now else None,
-            })
-        if changes:
-            await conn.execute(
-                update(sla_clocks).where(c.id == bindparam("clock_id")).values(
-                    due_at=bindparam("new_due"), at_risk_at=bindparam("new_risk"),
-                    policy_version=bindparam("new_version"), overdue_flagged_at=bindparam("new_overdue_flag"),
-                    at_risk_flagged_at=bindparam("new_risk_flag"),
-                ),
-                changes,
-            )
-            changed = {ch["clock_id"] for ch in changes}
-            report_ids = sorted({r.report_id for r in rows if r.id in changed})
-            earliest = (
-                select(func.min(c.due_at))
-                .where(c.report_id == reports.c.id, c.stopped_at.is_(None))
-                .scalar_subquery()
-            )
-            await conn.execute(update(reports).where(reports.c.id.in_(report_ids)).values(next_due_at=earliest))
-            moved += len(changes)
+        changes = _recomputed(rows, policy, calendar)
+        await _store(conn, changes)
+        moved += len(changes)
+
+
+def _recomputed(rows, policy: SlaPolicy, calendar: WorkingCalendar, *, urgent: bool | None = None) -> list[dict]:
+    """The clocks whose deadline, at-risk instant, policy version or urgency changes.
+
+    A flag (at risk, overdue) stays only if it would still have been raised when it was; otherwise it is
+    cleared, so that the sweep flags and notifies the new instant when it passes.
+    """
+    changes = []
+    for r in rows:
+        is_urgent = r.urgent if urgent is None else urgent
+        due = deadline(r.started_at, r.stage, policy, calendar, urgent=is_urgent)
+        risk = at_risk_at(r.started_at, due, policy, calendar)
+        if (due, risk, policy.version, is_urgent) == (r.due_at, r.at_risk_at, r.policy_version, r.urgent):
+            continue
+        changes.append({
+            "clock_id": r.id, "clock_report": r.report_id, "new_due": due, "new_risk": risk,
+            "new_version": policy.version, "new_urgent": is_urgent,
+            "new_overdue_flag": _kept(r.overdue_flagged_at, due), "new_risk_flag": _kept(r.at_risk_flagged_at, risk),
+        })
+    return changes
+
+
+def _kept(flagged_at: datetime | None, instant: datetime) -> datetime | None:
+    return flagged_at if flagged_at is not None and instant < flagged_at else None
+
+
+async def _store(conn: AsyncConnection, changes: list[dict]) -> None:
+    """Write recomputed clocks (one executemany) and their reports' earliest due instant (one UPDATE)."""
+    if not changes:
+        return
+    c = sla_clocks.c
+    await conn.execute(
+        update(sla_clocks).where(c.id == bindparam("clock_id")).values(
+            due_at=bindparam("new_due"), at_risk_at=bindparam("new_risk"), policy_version=bindparam("new_version"),
+            urgent=bindparam("new_urgent"), overdue_flagged_at=bindparam("new_overdue_flag"),
+            at_risk_flagged_at=bindparam("new_risk_flag"),
+        ),
+        changes,
+    )
+    earliest = select(func.min(c.due_at)).where(c.report_id == reports.c.id, c.stopped_at.is_(None)).scalar_subquery()
+    report_ids = sorted({ch["clock_report"] for ch in changes})
+    await conn.execute(update(reports).where(reports.c.id.in_(report_ids)).values(next_due_at=earliest))
 
 
 def deadline_view(clock: dict, now: datetime) -> dict:

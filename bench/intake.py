@@ -123,6 +123,10 @@ def server(app_path: str, url: str, *, workers: int, env: dict | None = None):
     finally:
         stop(proc)
         log.close()
+        errors = [line for line in (media / "server.log").read_text(errors="replace").splitlines()
+                  if line.startswith(("ERROR", "Traceback")) or "Error:" in line]
+        if errors:
+            progress(f"{app_path}: {len(errors)} error lines in the server log, the last: {errors[-1][:300]}")
         shutil.rmtree(media, ignore_errors=True)
 
 

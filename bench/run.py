@@ -3,7 +3,7 @@
 Progress goes to stderr as it runs. Other benchmarks join by being a script `bench/<name>.py` listed in
 EXTRA (run if present, bounded in time); the last line they print that starts with `RESULT ` is collected as
 `key=value` pairs. Environment: BENCH_SECONDS (per run, default 10), BENCH_ROUNDS (default 2),
-BENCH_CLIENTS (default 50), BENCH_WORKERS (default: the core count).
+BENCH_CLIENTS (default 50), BENCH_WORKERS (default: the core count), BENCH_SKIP (names of EXTRA).
 """
 
 from __future__ import annotations
@@ -80,7 +80,8 @@ def main() -> int:
     started = time.monotonic()
     progress(f"{cores} cores; intake: {rounds} rounds × 4 runs × {seconds} s")
     runs = run_intake(workers=workers, seconds=seconds, connections=clients, rounds=rounds)
-    extras = {name: run_extra(name) for name in EXTRA}
+    skip = set(os.environ.get("BENCH_SKIP", "").split(","))
+    extras = {name: run_extra(name) for name in EXTRA if name not in skip}
     progress(f"done in {time.monotonic() - started:.0f} s")
     print(table(cores, workers, clients, seconds, runs, extras))
     return 0

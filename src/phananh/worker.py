@@ -17,13 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from phananh.config import Settings
 from phananh.notifications.delivery import deliver_due
 from phananh.notifications.senders import Sender, senders_from_settings
+from phananh.reports.scheduled import close_published
 from phananh.sla.scheduled import sweep
 
 log = logging.getLogger("phananh.worker")
 
 
-async def run_once(engine: AsyncEngine, *, senders: Mapping[str, Sender], now: datetime) -> None:
+async def run_once(engine: AsyncEngine, *, senders: Mapping[str, Sender], now: datetime,
+                   settings: Settings | None = None) -> None:
     flagged = await sweep(engine, now=now)
+    if settings is not None:
+        await close_published(engine, now=now, settings=settings)
     delivered = await deliver_due(engine, senders=senders, now=now)
     if flagged.at_risk or flagged.overdue or delivered.sent or delivered.retrying or delivered.failed:
         log.info("sweep: %s at risk, %s overdue; delivery: %s sent, %s retrying, %s failed", len(flagged.at_risk),
@@ -38,7 +42,7 @@ async def run_scheduler(
     senders = senders or senders_from_settings(settings)
     while not stop.is_set():
         try:
-            await run_once(engine, senders=senders, now=clock())
+            await run_once(engine, senders=senders, now=clock(), settings=settings)
         except Exception:
             log.exception("scheduled jobs failed; retrying at the next tick")
         try:

@@ -72,3 +72,27 @@ async def test_submit_gets_503_with_retry_after_when_no_database_connection_free
             assert (again.status_code, again.json()["id"]) == (200, retried.json()["id"])
     finally:
         await engine.dispose()
+
+
+class _PgError(Exception):
+    def __init__(self, sqlstate: str):
+        self.sqlstate = sqlstate
+
+
+async def test_a_full_database_is_answered_as_busy_and_other_database_errors_as_500():
+    from sqlalchemy.exc import DBAPIError
+
+    from phananh.server.backpressure import install_backpressure
+
+    app = FastAPI()
+    install_backpressure(app, max_in_flight=0, retry_after=4)
+
+    @app.get("/api/v1/fails/{sqlstate}")
+    async def fails(sqlstate: str):
+        raise DBAPIError("SELECT 1", None, _PgError(sqlstate))
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        full = await client.get("/api/v1/fails/53300")  # too_many_connections
+        assert (full.status_code, full.headers["retry-after"]) == (503, "4")
+        broken = await client.get("/api/v1/fails/42P01")  # undefined_table: a bug, not load
+        assert broken.status_code == 500 and "retry-after" not in broken.headers

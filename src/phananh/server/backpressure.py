@@ -9,15 +9,21 @@ report is never made twice.
 from __future__ import annotations
 
 import json
+import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from phananh.errors import error_body
 from phananh.i18n import gettext, pick_language
 
+log = logging.getLogger("phananh")
 BUSY_MESSAGE = "The service is busy; please try again in a moment."
+# PostgreSQL refusing a connection because it is full or starting (too_many_connections, cannot_connect_now):
+# overload too, not a bug.
+BUSY_SQLSTATES = {"53300", "57P03"}
 # Long-lived streams (server-sent events) stay open for minutes: they are not load to shed.
 UNLIMITED_SUFFIXES = ("/stream", "/health")
 
@@ -58,11 +64,19 @@ class InFlightLimit:
 
 
 def install_backpressure(app: FastAPI, *, max_in_flight: int, retry_after: int) -> None:
-    """Shed load above `max_in_flight` requests per process (0: no limit) and turn a pool timeout into 503."""
+    """Shed load above `max_in_flight` requests per process (0: no limit); a pool timeout or a database that
+    refuses connections (full, starting) is a 503 too."""
 
     @app.exception_handler(PoolTimeout)
     async def _pool_exhausted(_request: Request, _exc: PoolTimeout):
         return JSONResponse(busy_body(), 503, headers={"Retry-After": str(retry_after)})
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError):
+        if getattr(exc.orig, "sqlstate", None) in BUSY_SQLSTATES:
+            return JSONResponse(busy_body(), 503, headers={"Retry-After": str(retry_after)})
+        log.error("database error", exc_info=exc)
+        return JSONResponse(error_body("internal_error", gettext("An unexpected error occurred.")), 500)
 
     if max_in_flight > 0:
         app.add_middleware(InFlightLimit, limit=max_in_flight, retry_after=retry_after)

@@ -5,17 +5,13 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
 from tests.conftest import DEMO_PASSWORD, make_database
+from tests.live_server import live_server
 
 
 def prepared_database(backend: str, tmp: Path) -> tuple[str, callable]:
@@ -24,41 +20,12 @@ def prepared_database(backend: str, tmp: Path) -> tuple[str, callable]:
         return pool.submit(make_database, backend, tmp).result()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def server(database_url: str, tmp: Path, **env: str):
-    port = free_port()
-    environ = {**os.environ, "PHANANH_DATABASE_URL": database_url, "PHANANH_MEDIA_DIR": str(tmp / "media"),
-               "PHANANH_VAR_DIR": str(tmp), "PHANANH_LIVE_KEEPALIVE_SECONDS": "0.5", **env}
-    environ.pop("PHANANH_REDIS_URL", None) if "PHANANH_REDIS_URL" not in env else None
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "phananh.asgi:app", "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning"], env=environ,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 40
-        while True:
-            try:
-                if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("server did not start:\n" + proc.stdout.read().decode(errors="replace"))
-            time.sleep(0.2)
+    """A server whose streams send keep-alives often; Redis only when the test gives PHANANH_REDIS_URL."""
+    with live_server(database_url, tmp, env={"PHANANH_LIVE_KEEPALIVE_SECONDS": "0.5", **env},
+                     unset=() if "PHANANH_REDIS_URL" in env else ("PHANANH_REDIS_URL",)) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 async def login(client: httpx.AsyncClient, base: str, username: str) -> dict:

@@ -8,9 +8,7 @@ Older clients were tried and cannot run on Python 3.11: `three` 0.8.0 imports `i
 
 from __future__ import annotations
 
-import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -25,39 +23,16 @@ from civicbot.registry import Endpoint
 from georeport import GeoReport
 
 from tests.conftest import DEMO_PASSWORD
+from tests.live_server import free_port, prepared_sqlite
 
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _database(tmp: Path) -> str:
-    from phananh.db import create_engine
-    from phananh.demo.seed import seed_reference, seed_users
-    from phananh.migrate import upgrade
-
-    url = f"sqlite+aiosqlite:///{tmp / 'open311.db'}"
-    upgrade(url)
-
-    async def seed():
-        engine = create_engine(url)
-        await seed_reference(engine)
-        await seed_users(engine, DEMO_PASSWORD)
-        await engine.dispose()
-
-    asyncio.run(seed())
-    return url
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """(base URL, partner key): uvicorn on its own migrated SQLite database, a key made by the CLI."""
     tmp = tmp_path_factory.mktemp("open311-live")
-    env = {**os.environ, "PHANANH_DATABASE_URL": _database(tmp), "PHANANH_MEDIA_DIR": str(tmp / "media"),
+    env = {**os.environ, "PHANANH_DATABASE_URL": prepared_sqlite(tmp, DEMO_PASSWORD, name="open311.db"), "PHANANH_MEDIA_DIR": str(tmp / "media"),
            "PHANANH_VAR_DIR": str(tmp)}
     made = subprocess.run([str(BIN / "phananh"), "api-key", "create", "Ứng dụng Cà Mau 311"], env=env,
                           capture_output=True, text=True, timeout=60)
@@ -68,7 +43,7 @@ def server(tmp_path_factory):
                             timeout=60)
     assert "open311:ung-dung-ca-mau-311" in listed.stdout and key not in listed.stdout
 
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "phananh.asgi:app", "--host", "127.0.0.1",
                              "--port", str(port), "--log-level", "warning"], env=env, cwd=tmp)
     base = f"http://127.0.0.1:{port}"

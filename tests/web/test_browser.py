@@ -6,8 +6,6 @@ size; screenshots of each main page under test-artifacts/screenshots/; axe-core 
 
 from __future__ import annotations
 
-import io
-import re
 import sqlite3
 import uuid
 from pathlib import Path

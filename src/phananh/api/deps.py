@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from phananh.auth.principal import ANONYMOUS, Principal
 from phananh.auth.service import principal_for_token
 from phananh.config import Settings
-from phananh.db import reading, utcnow
+from phananh.db import reading
 from phananh.errors import ApiError
 from phananh.workflow import Role
 

@@ -6,5 +6,6 @@ from phananh.directory.tables import agencies, areas, categories, routing_rules 
 from phananh.reports.tables import events, identity_reads, media, reports  # noqa: F401
 from phananh.sla.tables import calendar_days, sla_clocks, sla_policies  # noqa: F401
 from phananh.open311.tables import api_keys, category_attributes, open311_requests  # noqa: F401
+from phananh.notifications.tables import notifications  # noqa: F401
 from phananh.stats.tables import stats_ratings, stats_report_facts, stats_reports, stats_stages  # noqa: F401
 from phananh.exports.tables import exports  # noqa: F401

@@ -31,7 +31,6 @@ from phananh.reports.schemas import (
     SubmitOut,
     TrackOut,
 )
-from phananh.sla import service as sla
 from phananh.workflow import Role
 
 router = APIRouter(tags=["reports"])
@@ -166,10 +165,9 @@ async def _new_report_view(conn, submitted: service.Submitted, principal, now: d
     """The answer to a fresh submit, shaped from the row just written in this transaction: the same view as
     `queries.get_report`/`queries.track`, without reading the report back (issue 7: half the submit's queries)."""
     row = {k: v.astimezone(timezone.utc) if isinstance(v, datetime) else v for k, v in submitted.row.items()}
-    deadlines = await sla.running_deadlines(conn, [row["id"]], now)
     media_rows = (await conn.execute(select(media).where(media.c.report_id == row["id"]).order_by(media.c.id))
                   ).mappings().all() if with_media else []
-    return report_view(row, d=await directory.load(conn), viewer=principal, deadlines=deadlines.get(row["id"], []),
+    return report_view(row, d=await directory.load(conn), viewer=principal, deadlines=submitted.deadlines,
                        media=[{**media_view(m), "purpose": m["purpose"]} for m in media_rows], now=now)
 
 

@@ -73,11 +73,14 @@ async def expected(conn) -> dict[str, Counter]:
 
 
 async def counters(conn) -> dict[str, Counter]:
-    """The counter tables as they stand, without empty cells."""
-    cube = Counter({(r.day, r.category_id, r.area_id, r.agency_id, r.status, bool(r.urgent), bool(r.contacted)): r.n
-                    for r in (await conn.execute(select(stats_reports))).all() if r.n})
-    ratings = Counter({(r.day, r.category_id, r.area_id, r.agency_id, r.score): r.n
-                       for r in (await conn.execute(select(stats_ratings))).all() if r.n})
+    """The counter tables as they stand, summed over their shards, without empty cells."""
+    cube, ratings, daily = Counter(), Counter(), Counter()
+    for r in (await conn.execute(select(stats_reports))).all():
+        cube[(r.day, r.category_id, r.area_id, r.agency_id, r.status, bool(r.urgent), bool(r.contacted))] += r.n
+    for r in (await conn.execute(select(stats_ratings))).all():
+        ratings[(r.day, r.category_id, r.area_id, r.agency_id, r.score)] += r.n
+    for r in (await conn.execute(select(stats_daily))).all():
+        daily[(r.day, r.dim, r.key)] += r.n
     stages = Counter()
     for r in (await conn.execute(select(stats_stages))).all():
         cell = (r.day, r.stage, r.agency_id, r.category_id, r.area_id, r.outcome, r.bucket)
@@ -85,11 +88,10 @@ async def counters(conn) -> dict[str, Counter]:
             stages[cell + ("n",)] += r.n
         if r.seconds:
             stages[cell + ("s",)] += r.seconds
-    daily = Counter({(r.day, r.dim, r.key): r.n for r in (await conn.execute(select(stats_daily))).all() if r.n})
     stage_daily = Counter()
     for r in (await conn.execute(select(stats_stage_daily))).all():
         if r.n:
             stage_daily[(r.day, r.stage, r.dim, r.key, "n")] += r.n
         if r.seconds:
             stage_daily[(r.day, r.stage, r.dim, r.key, "s")] += r.seconds
-    return {"reports": cube, "ratings": ratings, "stages": stages, "daily": daily, "stage_daily": stage_daily}
+    return {"reports": +cube, "ratings": +ratings, "stages": +stages, "daily": +daily, "stage_daily": +stage_daily}

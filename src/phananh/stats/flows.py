@@ -22,7 +22,7 @@ from phananh.stats.facts import (
     stage_marginals,
 )
 from phananh.stats.tables import (
-    stats_daily, stats_ratings, stats_report_facts, stats_reports, stats_stage_daily, stats_stages,
+    SHARDS, stats_daily, stats_ratings, stats_report_facts, stats_reports, stats_stage_daily, stats_stages,
 )
 
 _REPORT_KEY = ("day", "category_id", "area_id", "agency_id", "status", "urgent", "contacted")
@@ -63,17 +63,18 @@ async def on_event(conn: AsyncConnection, *, event: dict, report: dict) -> None:
     for cell, delta in rating_deltas.items():
         for row in rating_marginals(cell):
             daily[row] += delta
-    await _add(conn, stats_reports, _REPORT_KEY, {k: (v, None) for k, v in report_deltas.items() if v})
-    await _add(conn, stats_ratings, _RATING_KEY, {k: (v, None) for k, v in rating_deltas.items() if v})
-    await _add(conn, stats_daily, _DAILY_KEY, {k: (v, None) for k, v in daily.items() if v})
+    shard = report["id"] % SHARDS
+    await _add(conn, stats_reports, _REPORT_KEY, {k: (v, None) for k, v in report_deltas.items() if v}, shard)
+    await _add(conn, stats_ratings, _RATING_KEY, {k: (v, None) for k, v in rating_deltas.items() if v}, shard)
+    await _add(conn, stats_daily, _DAILY_KEY, {k: (v, None) for k, v in daily.items() if v}, shard)
     stage_deltas: dict[tuple, tuple[int, int]] = {}
     stage_daily: dict[tuple, tuple[int, int]] = {}
     for cell, seconds in stage_rows:
         for target, key in ((stage_deltas, cell), *((stage_daily, m) for m in stage_marginals(cell))):
             n, total = target.get(key, (0, 0))
             target[key] = (n + 1, total + seconds)
-    await _add(conn, stats_stages, _STAGE_KEY, stage_deltas)
-    await _add(conn, stats_stage_daily, _STAGE_DAILY_KEY, stage_daily)
+    await _add(conn, stats_stages, _STAGE_KEY, stage_deltas, shard)
+    await _add(conn, stats_stage_daily, _STAGE_DAILY_KEY, stage_daily, shard)
     await _save_facts(conn, report["id"], after)
 
 
@@ -103,14 +104,15 @@ def upsert(conn: AsyncConnection):
     return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
 
 
-async def _add(conn: AsyncConnection, table, key: tuple[str, ...], deltas: dict[tuple, tuple[int, int | None]]) -> None:
-    """Add `n` (and `seconds`) to each cell; sorted, so that concurrent transactions lock cells in one order."""
+async def _add(conn: AsyncConnection, table, key: tuple[str, ...], deltas: dict[tuple, tuple[int, int | None]],
+               shard: int) -> None:
+    """Add `n` (and `seconds`) to each cell of `shard`; sorted, so that concurrent transactions lock cells in one order."""
     if not deltas:
         return
     rows = []
     for cell in sorted(deltas, key=repr):
         n, seconds = deltas[cell]
-        row = dict(zip(key, cell), n=n)
+        row = dict(zip(key, cell), shard=shard, n=n)
         if seconds is not None:
             row["seconds"] = seconds
         rows.append(row)
@@ -118,7 +120,7 @@ async def _add(conn: AsyncConnection, table, key: tuple[str, ...], deltas: dict[
     increments = {"n": table.c.n + stmt.excluded.n}
     if "seconds" in table.c:
         increments["seconds"] = table.c.seconds + stmt.excluded.seconds
-    await conn.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=increments))
+    await conn.execute(stmt.on_conflict_do_update(index_elements=[*key, "shard"], set_=increments))
 
 
 async def _save_facts(conn: AsyncConnection, report_id: int, facts: dict) -> None:

@@ -13,6 +13,10 @@ from phananh.reports.tables import Id
 NONE = 0
 
 # Where each report is counted now: read to find the cell it leaves when it changes.
+# Counter cells are split over SHARDS rows (a report's cells go to shard report_id % SHARDS), so that concurrent
+# submits increment different rows instead of queueing on one row lock per hot cell; every read sums them.
+SHARDS = 8
+
 stats_report_facts = Table(
     "stats_report_facts",
     metadata,
@@ -39,8 +43,9 @@ stats_reports = Table(
     Column("urgent", Boolean, nullable=False),
     Column("contacted", Boolean, nullable=False),
     Column("n", BigInteger, nullable=False),
+    Column("shard", SmallInteger, nullable=False, server_default="0"),  # see SHARDS
     PrimaryKeyConstraint("day", "category_id", "area_id", "agency_id", "status", "urgent", "contacted",
-                         name="pk_stats_reports"),
+                         "shard", name="pk_stats_reports"),
 )
 
 # Ratings by the report's submission day (a re-rating moves the report to its new score).
@@ -53,7 +58,8 @@ stats_ratings = Table(
     Column("agency_id", Integer, nullable=False),
     Column("score", SmallInteger, nullable=False),
     Column("n", BigInteger, nullable=False),
-    PrimaryKeyConstraint("day", "category_id", "area_id", "agency_id", "score", name="pk_stats_ratings"),
+    Column("shard", SmallInteger, nullable=False, server_default="0"),  # see SHARDS
+    PrimaryKeyConstraint("day", "category_id", "area_id", "agency_id", "score", "shard", name="pk_stats_ratings"),
 )
 
 # Stopped SLA stages (outcome on_time/late) and first leader contacts (stage "contact", outcome "done"),
@@ -70,8 +76,9 @@ stats_stages = Table(
     Column("bucket", SmallInteger, nullable=False),
     Column("n", BigInteger, nullable=False),
     Column("seconds", BigInteger, nullable=False),  # sum of exact durations: averages are exact
+    Column("shard", SmallInteger, nullable=False, server_default="0"),  # see SHARDS
     PrimaryKeyConstraint("day", "stage", "agency_id", "category_id", "area_id", "outcome", "bucket",
-                         name="pk_stats_stages"),
+                         "shard", name="pk_stats_stages"),
 )
 
 # A filter or a scope reads only its own cells.
@@ -89,7 +96,8 @@ stats_daily = Table(
     Column("dim", String(12), nullable=False),
     Column("key", String(32), nullable=False),
     Column("n", BigInteger, nullable=False),
-    PrimaryKeyConstraint("day", "dim", "key", name="pk_stats_daily"),
+    Column("shard", SmallInteger, nullable=False, server_default="0"),  # see SHARDS
+    PrimaryKeyConstraint("day", "dim", "key", "shard", name="pk_stats_daily"),
 )
 
 # The same for stages: `dim` outcome (key: outcome), agency (key "<agency id>|<outcome>"), bucket (key: bucket).
@@ -102,7 +110,8 @@ stats_stage_daily = Table(
     Column("key", String(32), nullable=False),
     Column("n", BigInteger, nullable=False),
     Column("seconds", BigInteger, nullable=False),
-    PrimaryKeyConstraint("day", "stage", "dim", "key", name="pk_stats_stage_daily"),
+    Column("shard", SmallInteger, nullable=False, server_default="0"),  # see SHARDS
+    PrimaryKeyConstraint("day", "stage", "dim", "key", "shard", name="pk_stats_stage_daily"),
 )
 
 COUNTERS = (stats_reports, stats_ratings, stats_stages, stats_daily, stats_stage_daily)

@@ -42,8 +42,9 @@ def upgrade() -> None:
         sa.Column("urgent", sa.Boolean(), nullable=False),
         sa.Column("contacted", sa.Boolean(), nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.Column("shard", sa.SmallInteger(), nullable=False, server_default="0"),
         sa.PrimaryKeyConstraint("day", "category_id", "area_id", "agency_id", "status", "urgent", "contacted",
-                                name="pk_stats_reports"),
+                                "shard", name="pk_stats_reports"),
     )
     op.create_table(
         "stats_ratings",
@@ -53,7 +54,8 @@ def upgrade() -> None:
         sa.Column("agency_id", sa.Integer(), nullable=False),
         sa.Column("score", sa.SmallInteger(), nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("day", "category_id", "area_id", "agency_id", "score", name="pk_stats_ratings"),
+        sa.Column("shard", sa.SmallInteger(), nullable=False, server_default="0"),
+        sa.PrimaryKeyConstraint("day", "category_id", "area_id", "agency_id", "score", "shard", name="pk_stats_ratings"),
     )
     op.create_table(
         "stats_stages",
@@ -66,8 +68,9 @@ def upgrade() -> None:
         sa.Column("bucket", sa.SmallInteger(), nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
         sa.Column("seconds", sa.BigInteger(), nullable=False),
+        sa.Column("shard", sa.SmallInteger(), nullable=False, server_default="0"),
         sa.PrimaryKeyConstraint("day", "stage", "agency_id", "category_id", "area_id", "outcome", "bucket",
-                                name="pk_stats_stages"),
+                                "shard", name="pk_stats_stages"),
     )
     op.create_table(
         "stats_daily",
@@ -75,7 +78,8 @@ def upgrade() -> None:
         sa.Column("dim", sa.String(12), nullable=False),
         sa.Column("key", sa.String(32), nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("day", "dim", "key", name="pk_stats_daily"),
+        sa.Column("shard", sa.SmallInteger(), nullable=False, server_default="0"),
+        sa.PrimaryKeyConstraint("day", "dim", "key", "shard", name="pk_stats_daily"),
     )
     op.create_table(
         "stats_stage_daily",
@@ -85,7 +89,8 @@ def upgrade() -> None:
         sa.Column("key", sa.String(32), nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
         sa.Column("seconds", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("day", "stage", "dim", "key", name="pk_stats_stage_daily"),
+        sa.Column("shard", sa.SmallInteger(), nullable=False, server_default="0"),
+        sa.PrimaryKeyConstraint("day", "stage", "dim", "key", "shard", name="pk_stats_stage_daily"),
     )
     for cube in CUBES:
         for dim in ("category_id", "area_id", "agency_id"):

@@ -39,10 +39,13 @@ def message_of(event: dict, report: dict | None) -> dict:
 async def publish(app, event: dict) -> None:
     """Called by routes after the transaction that wrote `event` has committed; never fails the request."""
     try:
-        async with app.state.engine.connect() as conn:
-            row = (await conn.execute(select(reports.c.agency_id, reports.c.area_id).where(
-                reports.c.id == event["report_id"]))).mappings().first()
-        await hub(app).publish(message_of(event, dict(row) if row else None))
+        scope = event.get("scope")  # the reports service says where the report stands after the event
+        if scope is None:
+            async with app.state.engine.connect() as conn:
+                row = (await conn.execute(select(reports.c.agency_id, reports.c.area_id).where(
+                    reports.c.id == event["report_id"]))).mappings().first()
+            scope = dict(row) if row else None
+        await hub(app).publish(message_of(event, scope))
     except Exception:
         log.warning("live: could not publish event %s", event.get("id"), exc_info=True)
 

@@ -185,6 +185,8 @@ async def _record_event(
     }
     event["id"] = (await conn.execute(_INSERT_EVENT, event)).scalar_one()
     await flows.on_event(conn, event=event, report=report)
+    # Where the report stands after the event: live streams filter by it without reading the report again.
+    event["scope"] = {"agency_id": report.get("agency_id"), "area_id": report.get("area_id")}
     return event
 
 

@@ -10,13 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phananh.auth.principal import Principal
@@ -40,6 +38,14 @@ STAFF_CHANNELS = {"hotline", "walk_in", "email", "zalo", "facebook", "other"}
 # Values passed at execution rather than with .values(): no per-call statement building (issue 7's profile).
 _INSERT_REPORT = insert(reports).returning(reports.c.id)
 _INSERT_EVENT = insert(events).returning(events.c.id)
+_NEW_COLUMNS = [c for c in reports.c if c.name != "id"]
+_NEW_REPORT = {c.name: None for c in _NEW_COLUMNS}
+# Plain SQL, the same on PostgreSQL and SQLite, typed so that timestamps and JSON are bound as usual.
+_INSERT_REPORT_ONCE = text(
+    f"INSERT INTO reports ({', '.join(c.name for c in _NEW_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c.name for c in _NEW_COLUMNS)}) "
+    "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+).bindparams(*[bindparam(c.name, type_=c.type) for c in _NEW_COLUMNS])
 
 
 @dataclass(frozen=True)
@@ -72,10 +78,6 @@ async def submit_report(
     fingerprint: str | None = None,
     channel: str = "api",
 ) -> Submitted:
-    if idempotency_key:
-        earlier = await _by_idempotency_key(conn, idempotency_key, fingerprint)
-        if earlier:
-            return earlier
     d = await directory.load(conn)
     category = d.categories.get(data.category)
     if category is None or not category["active"]:
@@ -125,20 +127,20 @@ async def submit_report(
         tracking_token=tracking_token, created_at=now, updated_at=now, version=1,
         idempotency_key=idempotency_key, request_hash=fingerprint,
     )
-    try:
-        async with conn.begin_nested() if idempotency_key else nullcontext():
-            report_id = (await conn.execute(_INSERT_REPORT, values)).scalar_one()
-    except IntegrityError:
-        # Another request with the same key won the race: answer with its report.
-        earlier = await _by_idempotency_key(conn, idempotency_key, fingerprint)
-        if earlier:
+    # The first clock is computed before the insert, so the report row carries its deadline from the start.
+    clocks = await sla.new_clocks(conn, action="submit", now=now, urgent=False)
+    values["next_due_at"] = min((c["due_at"] for c in clocks), default=None)
+    if idempotency_key:
+        # ON CONFLICT DO NOTHING: a retry (even one racing the first send) inserts nothing and gets the first report.
+        report_id = (await conn.execute(_INSERT_REPORT_ONCE, {**_NEW_REPORT, **values})).scalar()
+        if report_id is None:
+            earlier = await _by_idempotency_key(conn, idempotency_key, fingerprint)
+            assert earlier is not None
             return earlier
-        raise
-    # Clocks first, event last: the flows the event runs take row locks on shared counter cells, held until
-    # COMMIT, so the fewer statements after them the more submits go through at once (a submit stops no clock).
-    next_due = await sla.on_action(conn, report_id=report_id, action="submit", now=now, urgent=False)
-    await conn.execute(update(reports).where(reports.c.id == report_id).values(next_due_at=next_due))
-    deadlines = (await sla.running_deadlines(conn, [report_id], now)).get(report_id, [])
+    else:
+        report_id = (await conn.execute(_INSERT_REPORT, values)).scalar_one()
+    await sla.store_clocks(conn, report_id=report_id, clocks=clocks)
+    deadlines = [sla.deadline_view(c, now) for c in sorted(clocks, key=lambda c: c["due_at"])]
     event = await _record_event(
         conn, report={"id": report_id, **values}, action="submit", from_status=None,
         principal=principal, now=now, payload={"category": category["code"], "channel": channel},
@@ -150,7 +152,7 @@ async def submit_report(
              "content_type": u.content_type, "size": len(u.data), "sha256": u.sha256, "path": path, "created_at": now}
             for u, path in zip(uploads, stored_paths)
         ])
-    row = {**_EMPTY_REPORT, **values, "id": report_id, "status": Status.received.value, "next_due_at": next_due}
+    row = {**_EMPTY_REPORT, **values, "id": report_id, "status": Status.received.value}
     return Submitted(report_id, tracking_token, True, event, row, deadlines)
 
 

@@ -100,17 +100,27 @@ async def on_action(
                 continue
             await conn.execute(update(sla_clocks).where(sla_clocks.c.id == clock_id).values(**values))
     if starts:
-        policy, calendar = await load_rules(conn)
-        rows = []
-        for stage in starts:
-            due = deadline(now, stage, policy, calendar, urgent=urgent)
-            rows.append({
-                "report_id": report_id, "stage": stage, "started_at": now, "due_at": due,
-                "at_risk_at": at_risk_at(now, due, policy, calendar), "policy_version": policy.version,
-                "urgent": urgent,
-            })
-        await conn.execute(insert(sla_clocks), rows)
+        await conn.execute(insert(sla_clocks), [
+            {"report_id": report_id, **clock} for clock in await new_clocks(conn, action=action, now=now, urgent=urgent)
+        ])
     return await next_due(conn, report_id)
+
+
+async def new_clocks(conn: AsyncConnection, *, action: str, now: datetime, urgent: bool) -> list[dict]:
+    """The clocks `action` starts at `now`, computed but not stored (submit stores them with the new report)."""
+    policy, calendar = await load_rules(conn)
+    clocks = []
+    for stage in CLOCK_RULES.get(action, ((), (), ()))[2]:
+        due = deadline(now, stage, policy, calendar, urgent=urgent)
+        clocks.append({"stage": stage, "started_at": now, "due_at": due,
+                       "at_risk_at": at_risk_at(now, due, policy, calendar), "policy_version": policy.version,
+                       "urgent": urgent})
+    return clocks
+
+
+async def store_clocks(conn: AsyncConnection, *, report_id: int, clocks: list[dict]) -> None:
+    if clocks:
+        await conn.execute(insert(sla_clocks), [{"report_id": report_id, **clock} for clock in clocks])
 
 
 async def next_due(conn: AsyncConnection, report_id: int) -> datetime | None:

@@ -79,3 +79,21 @@ def test_calendar_days_off_lists_tet_2027(fresh_db):
     lines = r.stdout.strip().splitlines()
     assert "2027-02-06 Tết Nguyên Đán" in lines
     assert lines[0].startswith("2027-01-01 ")
+
+
+def test_export_writes_the_reports_with_vietnamese_intact_and_is_recorded(fresh_db, tmp_path):
+    import csv
+    import sqlite3
+
+    out = tmp_path / "phan-anh.csv"
+    r = run(fresh_db, "export", "--format", "csv", "--output", str(out), "--user", "dispatcher")
+    assert r.returncode == 0, r.stderr
+    text = out.read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(text.splitlines()))
+    db = sqlite3.connect(fresh_db["PHANANH_DATABASE_URL"].split("///", 1)[1])
+    assert len(rows) - 1 == db.execute("select count(*) from reports").fetchone()[0]
+    assert "Cà Mau" in text or "phường" in text or "xã" in text
+    assert db.execute("select username, format, row_count from exports order by id desc").fetchone() == (
+        "dispatcher", "csv", len(rows) - 1)
+    bad = run(fresh_db, "export", "--user", "khong-co-ai")
+    assert bad.returncode != 0 and "no active staff user" in bad.stderr

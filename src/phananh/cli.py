@@ -144,6 +144,36 @@ def create_user(
     typer.echo(f"User {username} created (id {user_id}).")
 
 
+@app.command()
+def export(
+    format: Annotated[str, typer.Option("--format", help="csv, xlsx or json")] = "csv",
+    output: Annotated[Optional[str], typer.Option(help="file to write (csv/json: standard output when absent)")] = None,
+    user: Annotated[str, typer.Option(help="the staff account whose scope and rights apply; recorded")] = "admin",
+    status: Annotated[Optional[str], typer.Option(help="one status or a comma list")] = None,
+    category: Optional[str] = None,
+    agency: Optional[str] = None,
+    area: Optional[str] = None,
+    date_from: Annotated[Optional[str], typer.Option("--from", help="ISO 8601 with offset")] = None,
+    date_to: Annotated[Optional[str], typer.Option("--to", help="ISO 8601 with offset")] = None,
+) -> None:
+    """Export reports and their results (the API's export, to a file), recorded like every export."""
+    from phananh.exports.cli import export_to_file, parse_moment
+    from phananh.reports.queries import ReportFilter
+
+    if format not in ("csv", "xlsx", "json"):
+        raise typer.BadParameter("csv, xlsx or json", param_hint="--format")
+    try:
+        f = ReportFilter(status=status.split(",") if status else None, category=category, agency=agency, area=area,
+                         date_from=parse_moment(date_from), date_to=parse_moment(date_to))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--from/--to")
+    try:
+        rows = asyncio.run(export_to_file(get_settings().database_url, username=user, fmt=format, output=output, f=f))
+    except LookupError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--user")
+    typer.echo(f"{rows} reports exported.", err=True)
+
+
 async def _rules():
     from phananh.db import create_engine
     from phananh.sla import service as sla

@@ -47,3 +47,13 @@ async def test_citizen_otp_wrong_code_is_refused_and_attempts_are_limited(client
 async def test_invalid_phone_is_422(client):
     r = await client.post("/api/v1/auth/otp/request", json={"phone": "abc"})
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_phone"
+
+
+async def test_login_also_takes_an_oauth2_password_form(client):
+    r = await client.post("/api/v1/auth/login", data={"username": "dispatcher", "password": DEMO_PASSWORD,
+                                                      "grant_type": "password"})
+    assert r.status_code == 200 and r.json()["token_type"] == "bearer"
+    bad = await client.post("/api/v1/auth/login", data={"username": "dispatcher"})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "validation_error"
+    broken = await client.post("/api/v1/auth/login", content=b"{", headers={"Content-Type": "application/json"})
+    assert broken.status_code == 400

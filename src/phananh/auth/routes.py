@@ -1,9 +1,11 @@
+import json
 from typing import Annotated
 
-from fastapi import APIRouter
-from pydantic import BaseModel, StringConstraints
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, StringConstraints, ValidationError
 
 from phananh.api.deps import AppSettings, CurrentPrincipal, Engine
+from phananh.api.openapi import document_models
 from phananh.auth import service
 from phananh.errors import ApiError
 
@@ -19,6 +21,9 @@ class UserOut(BaseModel):
     username: str
     full_name: str
     role: str
+
+
+document_models(LoginIn)
 
 
 class TokenOut(BaseModel):
@@ -47,9 +52,28 @@ class MeOut(BaseModel):
     agency_id: int | None = None
 
 
-@router.post("/login", response_model=TokenOut)
-async def login(body: LoginIn, engine: Engine, settings: AppSettings):
-    """Staff sign-in: username and password → bearer token."""
+_LOGIN_DOC = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"$ref": "#/components/schemas/LoginIn"}},
+    "application/x-www-form-urlencoded": {"schema": {"$ref": "#/components/schemas/LoginIn"}},
+}}}
+
+
+@router.post("/login", response_model=TokenOut, openapi_extra=_LOGIN_DOC)
+async def login(request: Request, engine: Engine, settings: AppSettings):
+    """Staff sign-in: username and password (JSON, or an OAuth2 password form) → bearer token."""
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        form = await request.form()
+        raw = {k: form.get(k) for k in ("username", "password") if form.get(k) is not None}
+    else:
+        try:
+            raw = json.loads(await request.body() or b"{}")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise ApiError(400, "malformed_json", "The request body is not valid JSON.")
+    try:
+        body = LoginIn.model_validate(raw)
+    except ValidationError as exc:
+        details = [{"loc": [str(p) for p in e["loc"]], "type": e["type"], "msg": e["msg"]} for e in exc.errors()]
+        raise ApiError(422, "validation_error", "Some fields are missing or invalid.", details=details)
     async with engine.begin() as conn:
         return await service.login_staff(conn, username=body.username, password=body.password, settings=settings)
 

@@ -24,6 +24,16 @@ class ApiError(Exception):
         self.headers, self.params = headers, params
 
 
+def invalid(details: Any = None) -> ApiError:
+    """422 for a body that does not fit its schema; `details` lists what is wrong, field by field."""
+    return ApiError(422, "validation_error", "Some fields are missing or invalid.", details=details)
+
+
+def invalid_fields(exc) -> ApiError:
+    """`invalid` from a Pydantic ValidationError."""
+    return invalid(_clean(exc.errors()))
+
+
 def not_found(what: str = "report") -> ApiError:
     return ApiError(404, "not_found", "Not found: {what}", what=what)
 

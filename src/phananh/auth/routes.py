@@ -7,7 +7,7 @@ from pydantic import BaseModel, StringConstraints, ValidationError
 from phananh.api.deps import AppSettings, CurrentPrincipal, Engine
 from phananh.api.openapi import document_models
 from phananh.auth import service
-from phananh.errors import ApiError
+from phananh.errors import ApiError, invalid_fields
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -72,8 +72,7 @@ async def login(request: Request, engine: Engine, settings: AppSettings):
     try:
         body = LoginIn.model_validate(raw)
     except ValidationError as exc:
-        details = [{"loc": [str(p) for p in e["loc"]], "type": e["type"], "msg": e["msg"]} for e in exc.errors()]
-        raise ApiError(422, "validation_error", "Some fields are missing or invalid.", details=details)
+        raise invalid_fields(exc)
     async with engine.begin() as conn:
         return await service.login_staff(conn, username=body.username, password=body.password, settings=settings)
 

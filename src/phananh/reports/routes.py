@@ -17,7 +17,7 @@ from phananh import live
 from phananh.api.openapi import document_models
 from phananh.db import reading
 from phananh.directory import service as directory
-from phananh.errors import ApiError
+from phananh.errors import ApiError, invalid, invalid_fields
 from phananh.reports import media as media_store
 from phananh.reports import queries, service
 from phananh.reports.present import media_view, report_view
@@ -83,7 +83,7 @@ async def _read_multipart(request: Request, settings) -> tuple[dict, list[media_
             except (json.JSONDecodeError, TypeError):
                 raise ApiError(400, "malformed_json", "The request body is not valid JSON.")
             if not isinstance(part, dict):
-                raise ApiError(422, "validation_error", "Some fields are missing or invalid.")
+                raise invalid()
             body.update(part)
         else:
             body[key] = value
@@ -114,10 +114,6 @@ async def read_body(request: Request, settings) -> tuple[Any, list[media_store.U
     return await _read_json(request), []
 
 
-def _validation_details(exc: ValidationError) -> list[dict]:
-    return [{"loc": [str(p) for p in e["loc"]], "type": e["type"], "msg": e["msg"]} for e in exc.errors()]
-
-
 @router.post("/reports", status_code=201, response_model=SubmitOut, openapi_extra=_SUBMIT_DOC,
              responses={200: {"model": SubmitOut, "description": "the same Idempotency-Key and body again: the report made the first time"}})
 async def submit_report(
@@ -131,11 +127,11 @@ async def submit_report(
     """Submit a report (anyone; anonymous allowed). JSON, or multipart with a `report` JSON part and files."""
     raw, uploads = await read_body(request, settings)
     if not isinstance(raw, dict):
-        raise ApiError(422, "validation_error", "Some fields are missing or invalid.")
+        raise invalid()
     try:
         data = ReportSubmit.model_validate(raw)
     except ValidationError as exc:
-        raise ApiError(422, "validation_error", "Some fields are missing or invalid.", details=_validation_details(exc))
+        raise invalid_fields(exc)
     fingerprint = service.request_fingerprint(raw, uploads) if idempotency_key else None
     async with engine.begin() as conn:
         submitted = await service.submit_report(
@@ -275,7 +271,7 @@ async def report_action(
     """
     raw, uploads = await read_body(request, settings)
     if raw is not None and not isinstance(raw, dict):
-        raise ApiError(422, "validation_error", "Some fields are missing or invalid.")
+        raise invalid()
     async with engine.begin() as conn:
         report_id = await queries.resolve_report_ref(conn, report_ref)
         event = await service.apply_action(conn, report_id=report_id, action=action, body=raw, principal=principal,

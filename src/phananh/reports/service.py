@@ -21,7 +21,7 @@ from phananh.auth.principal import Principal
 from phananh.auth.tables import users
 from phananh.config import Settings
 from phananh.directory import service as directory
-from phananh.errors import ApiError, not_found
+from phananh.errors import ApiError, invalid_fields, not_found
 from phananh.reports import flows
 from phananh.reports import media as media_store
 from phananh.reports.codes import id_from_code
@@ -197,8 +197,7 @@ def parse_action_body(action: str, body: dict | None) -> BaseModel:
     try:
         return model.model_validate(body or {})
     except ValidationError as exc:
-        details = [{"loc": [str(p) for p in e["loc"]], "type": e["type"], "msg": e["msg"]} for e in exc.errors()]
-        raise ApiError(422, "validation_error", "Some fields are missing or invalid.", details=details)
+        raise invalid_fields(exc)
 
 
 async def load_report_for_update(conn: AsyncConnection, report_id: int) -> dict:

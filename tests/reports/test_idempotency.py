@@ -57,3 +57,11 @@ async def test_multipart_retry_with_the_same_photo_is_idempotent(client, engine)
     assert first.status_code == 201 and second.status_code == 200
     assert first.json()["id"] == second.json()["id"]
     assert len(second.json()["media"]) == 1
+
+
+async def test_a_blank_idempotency_key_is_no_key(client, engine):
+    before = await _count(engine)
+    for _ in range(2):
+        r = await client.post("/api/v1/reports", json=report_body(), headers={"Idempotency-Key": " "})
+        assert r.status_code == 201, r.text
+    assert await _count(engine) == before + 2

@@ -78,6 +78,7 @@ async def submit_report(
     fingerprint: str | None = None,
     channel: str = "api",
 ) -> Submitted:
+    idempotency_key = (idempotency_key or "").strip() or None  # a blank header is no key
     d = await directory.load(conn)
     category = d.categories.get(data.category)
     if category is None or not category["active"]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI
 
 from phananh import __version__
 from phananh.api import openapi
@@ -14,8 +13,7 @@ from phananh.auth.routes import router as auth_router
 from phananh.config import Settings, get_settings
 from phananh.db import create_engine, utcnow
 from phananh.directory.routes import router as directory_router
-from phananh.errors import error_body, install_error_handlers
-from phananh.i18n import current_language, gettext, pick_language
+from phananh.errors import install_error_handlers
 from phananh.reports.routes import router as reports_router
 from phananh import web
 from phananh.open311.api import router as open311_router

@@ -12,7 +12,6 @@ from datetime import time as dtime
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from phananh.db import utcnow
 from phananh.reports.tables import reports
 from phananh.sla.calendar import TZ, CalendarDay, WorkingCalendar, seed_days
 from phananh.sla.clock import at_risk_at, deadline, lateness, stage_status
@@ -245,5 +244,3 @@ async def running_deadlines(conn: AsyncConnection, report_ids: list[int], now: d
 def years_around(today: date) -> range:
     return range(today.year - 1, today.year + 3)
 
-
-__all__ = ["on_action", "recompute_running", "recompute_all_running", "running_deadlines", "seed_calendar", "load_rules", "utcnow"]

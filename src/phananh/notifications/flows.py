@@ -32,6 +32,10 @@ async def on_event(conn: AsyncConnection, *, event: dict, report: dict) -> None:
         await outbox.enqueue(conn, await build(conn, event, report))
 
 
+def reacts_to(action: str) -> bool:
+    return action in _BY_ACTION
+
+
 async def _assigned(conn, event, report) -> list[dict]:
     d = await directory.load(conn)
     agency_id = report["agency_id"]

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phananh.auth.principal import Principal
+from phananh.batch import Batch, Ref, Step
 from phananh.auth.tables import users
 from phananh.config import Settings
 from phananh.directory import service as directory
@@ -28,6 +29,7 @@ from phananh.reports.codes import id_from_code
 from phananh.reports.schemas import ACTION_BODIES, ReportSubmit
 from phananh.reports.tables import events, media, reports
 from phananh.sla import service as sla
+from phananh.sla.tables import sla_clocks
 from phananh.workflow import TERMINAL_STATES, Actor, ForbiddenAction, InvalidState, Role, Status, decide
 
 CONSENT_PURPOSE = (
@@ -36,16 +38,8 @@ CONSENT_PURPOSE = (
 )
 STAFF_CHANNELS = {"hotline", "walk_in", "email", "zalo", "facebook", "other"}
 # Values passed at execution rather than with .values(): no per-call statement building (issue 7's profile).
-_INSERT_REPORT = insert(reports).returning(reports.c.id)
 _INSERT_EVENT = insert(events).returning(events.c.id)
-_NEW_COLUMNS = [c for c in reports.c if c.name != "id"]
-_NEW_REPORT = {c.name: None for c in _NEW_COLUMNS}
-# Plain SQL, the same on PostgreSQL and SQLite, typed so that timestamps and JSON are bound as usual.
-_INSERT_REPORT_ONCE = text(
-    f"INSERT INTO reports ({', '.join(c.name for c in _NEW_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c.name for c in _NEW_COLUMNS)}) "
-    "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
-).bindparams(*[bindparam(c.name, type_=c.type) for c in _NEW_COLUMNS])
+_NEW_REPORT = {c.name: None for c in reports.c if c.name != "id"}
 
 
 @dataclass(frozen=True)
@@ -131,28 +125,32 @@ async def submit_report(
     # The first clock is computed before the insert, so the report row carries its deadline from the start.
     clocks = await sla.new_clocks(conn, action="submit", now=now, urgent=False)
     values["next_due_at"] = min((c["due_at"] for c in clocks), default=None)
-    if idempotency_key:
-        # ON CONFLICT DO NOTHING: a retry (even one racing the first send) inserts nothing and gets the first report.
-        report_id = (await conn.execute(_INSERT_REPORT_ONCE, {**_NEW_REPORT, **values})).scalar()
-        if report_id is None:
-            earlier = await _by_idempotency_key(conn, idempotency_key, fingerprint)
-            assert earlier is not None
-            return earlier
-    else:
-        report_id = (await conn.execute(_INSERT_REPORT, values)).scalar_one()
-    await sla.store_clocks(conn, report_id=report_id, clocks=clocks)
-    deadlines = [sla.deadline_view(c, now) for c in sorted(clocks, key=lambda c: c["due_at"])]
-    event = await _record_event(
-        conn, report={"id": report_id, **values}, action="submit", from_status=None,
-        principal=principal, now=now, payload={"category": category["code"], "channel": channel},
-    )
-    event_id = event["id"]
+    event = _event_row(report={"id": Ref("report"), **values}, action="submit", from_status=None,
+                       principal=principal, now=now, payload={"category": category["code"], "channel": channel})
+    # One batch (on PostgreSQL one statement): the report, its clocks, its event, its media and what follows from
+    # the event. With an Idempotency-Key the report is inserted ON CONFLICT DO NOTHING: a retry (even one racing
+    # the first send) writes nothing and gets the first report.
+    batch = Batch([Step(reports, [{**_NEW_REPORT, **values}], name="report",
+                        mode="insert_once" if idempotency_key else "insert", conflict=("idempotency_key",))])
+    if clocks:
+        batch.add(Step(sla_clocks, [{"report_id": Ref("report"), **clock} for clock in clocks]))
+    batch.add(Step(events, [event], name="event"))
     if stored_paths:
-        await conn.execute(insert(media), [
-            {"report_id": report_id, "event_id": event_id, "purpose": "report", "kind": u.kind,
+        batch.add(Step(media, [
+            {"report_id": Ref("report"), "event_id": Ref("event"), "purpose": "report", "kind": u.kind,
              "content_type": u.content_type, "size": len(u.data), "sha256": u.sha256, "path": path, "created_at": now}
             for u, path in zip(uploads, stored_paths)
-        ])
+        ]))
+    batch.add(*flows.new_report_writes(event=event, report={"id": Ref("report"), **values}, report_id=Ref("report")))
+    ids = await batch.run(conn)
+    if ids["report"] is None:
+        earlier = await _by_idempotency_key(conn, idempotency_key, fingerprint)
+        assert earlier is not None
+        return earlier
+    report_id = ids["report"]
+    deadlines = [sla.deadline_view(c, now) for c in sorted(clocks, key=lambda c: c["due_at"])]
+    event = {**event, "id": ids["event"], "report_id": report_id,
+             "scope": {"agency_id": None, "area_id": values["area_id"]}}
     row = {**_EMPTY_REPORT, **values, "id": report_id, "status": Status.received.value}
     return Submitted(report_id, tracking_token, True, event, row, deadlines)
 
@@ -174,18 +172,24 @@ async def _by_idempotency_key(conn: AsyncConnection, key: str, fingerprint: str 
     return Submitted(row.id, row.tracking_token, False)
 
 
-async def _record_event(
-    conn: AsyncConnection, *, report: dict, action: str, from_status: str | None, principal: Principal,
-    now: datetime, payload: dict, agency_id: int | None = None, public: bool = True,
-) -> dict:
-    """Append the event of an action (`report` is the row after it) and run the flows that follow from it."""
+def _event_row(*, report: dict, action: str, from_status: str | None, principal: Principal, now: datetime,
+               payload: dict, agency_id: int | None = None, public: bool = True) -> dict:
     staff = principal.is_staff or principal.role == Role.system
-    event = {
+    return {
         "report_id": report["id"], "action": action, "from_status": from_status, "to_status": report["status"],
         "actor_role": principal.role.value, "actor_user_id": principal.user_id if staff else None,
         "actor_username": principal.username if staff else None, "agency_id": agency_id, "at": now,
         "public": public, "payload": payload,
     }
+
+
+async def _record_event(
+    conn: AsyncConnection, *, report: dict, action: str, from_status: str | None, principal: Principal,
+    now: datetime, payload: dict, agency_id: int | None = None, public: bool = True,
+) -> dict:
+    """Append the event of an action (`report` is the row after it) and run the flows that follow from it."""
+    event = _event_row(report=report, action=action, from_status=from_status, principal=principal, now=now,
+                       payload=payload, agency_id=agency_id, public=public)
     event["id"] = (await conn.execute(_INSERT_EVENT, event)).scalar_one()
     await flows.on_event(conn, event=event, report=report)
     # Where the report stands after the event: live streams filter by it without reading the report again.

@@ -117,11 +117,6 @@ async def new_clocks(conn: AsyncConnection, *, action: str, now: datetime, urgen
     return clocks
 
 
-async def store_clocks(conn: AsyncConnection, *, report_id: int, clocks: list[dict]) -> None:
-    if clocks:
-        await conn.execute(insert(sla_clocks), [{"report_id": report_id, **clock} for clock in clocks])
-
-
 async def next_due(conn: AsyncConnection, report_id: int) -> datetime | None:
     return (
         await conn.execute(

@@ -8,11 +8,11 @@ this event stops is computed here from the running clock row, with the SLA servi
 from __future__ import annotations
 
 from collections import Counter
-from functools import lru_cache
 
-from sqlalchemy import TextClause, select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from phananh.batch import Batch, Ref, Step
 from phananh.sla.clock import lateness
 from phananh.sla.service import CLOCK_RULES, VOID_ON_RETURN
 from phananh.sla.tables import sla_clocks
@@ -32,13 +32,28 @@ _STAGE_DAILY_KEY = ("day", "stage", "dim", "key")
 
 
 async def on_event(conn: AsyncConnection, *, event: dict, report: dict) -> None:
-    after = report_facts(report)
     before = None
     if event["action"] != "submit":
         row = (await conn.execute(select(stats_report_facts).where(
             stats_report_facts.c.report_id == report["id"]))).mappings().first()
         before = dict(row) if row else None
+    stopped = await _stopped_stages(conn, event, report_facts(report))
+    await Batch(writes(event=event, report=report, before=before, stopped=stopped, shard=report["id"] % SHARDS,
+                       report_id=report["id"])).run(conn)
 
+
+def new_report_writes(*, event: dict, report: dict, report_id: Ref) -> list[Step]:
+    """The counter writes of a submit, planned without reading anything (the report is in no cell yet): they
+    go out in the same statement as the report (`reports.service.submit_report`)."""
+    return writes(event=event, report=report, before=None, stopped=[],
+                  shard=Ref(report_id.step, mod=SHARDS), report_id=report_id)
+
+
+def writes(*, event: dict, report: dict, before: dict | None, stopped: list[tuple[tuple, int]],
+           shard: int | Ref, report_id: int | Ref) -> list[Step]:
+    """The cells `event` moves the report between, as upserts: `before` is where the report was counted
+    (None for a new report), `stopped` the stage clocks the event stops (`_stopped_stages`)."""
+    after = report_facts(report)
     report_deltas, rating_deltas = Counter(), Counter()
     if before is not None:
         report_deltas[report_cell(before)] -= 1
@@ -48,7 +63,7 @@ async def on_event(conn: AsyncConnection, *, event: dict, report: dict) -> None:
     if rating_cell(after):
         rating_deltas[rating_cell(after)] += 1
 
-    stage_rows = await _stopped_stages(conn, event, after)
+    stage_rows = list(stopped)
     if event["action"] == "log_contact" and after["contacted"] and not (before and before["contacted"]):
         since = report.get("assigned_at") or report["created_at"]
         seconds = duration_seconds(since, event["at"])
@@ -62,19 +77,22 @@ async def on_event(conn: AsyncConnection, *, event: dict, report: dict) -> None:
     for cell, delta in rating_deltas.items():
         for row in rating_marginals(cell):
             daily[row] += delta
-    shard = report["id"] % SHARDS
-    await _add(conn, stats_reports, _REPORT_KEY, {k: (v, None) for k, v in report_deltas.items() if v}, shard)
-    await _add(conn, stats_ratings, _RATING_KEY, {k: (v, None) for k, v in rating_deltas.items() if v}, shard)
-    await _add(conn, stats_daily, _DAILY_KEY, {k: (v, None) for k, v in daily.items() if v}, shard)
     stage_deltas: dict[tuple, tuple[int, int]] = {}
     stage_daily: dict[tuple, tuple[int, int]] = {}
     for cell, seconds in stage_rows:
         for target, key in ((stage_deltas, cell), *((stage_daily, m) for m in stage_marginals(cell))):
             n, total = target.get(key, (0, 0))
             target[key] = (n + 1, total + seconds)
-    await _add(conn, stats_stages, _STAGE_KEY, stage_deltas, shard)
-    await _add(conn, stats_stage_daily, _STAGE_DAILY_KEY, stage_daily, shard)
-    await _save_facts(conn, report["id"], after)
+    steps = [
+        _add(stats_reports, _REPORT_KEY, {k: (v, None) for k, v in report_deltas.items() if v}, shard),
+        _add(stats_ratings, _RATING_KEY, {k: (v, None) for k, v in rating_deltas.items() if v}, shard),
+        _add(stats_daily, _DAILY_KEY, {k: (v, None) for k, v in daily.items() if v}, shard),
+        _add(stats_stages, _STAGE_KEY, stage_deltas, shard),
+        _add(stats_stage_daily, _STAGE_DAILY_KEY, stage_daily, shard),
+        Step(stats_report_facts, [{"report_id": report_id, **{c: after[c] for c in _FACT_COLUMNS}}], mode="replace",
+             conflict=("report_id",)),
+    ]
+    return [s for s in steps if s is not None]
 
 
 async def _stopped_stages(conn: AsyncConnection, event: dict, facts: dict) -> list[tuple[tuple, int]]:
@@ -99,25 +117,10 @@ async def _stopped_stages(conn: AsyncConnection, event: dict, facts: dict) -> li
     return out
 
 
-@lru_cache(maxsize=None)
-def _upsert(table: str, columns: tuple[str, ...], conflict: tuple[str, ...], sets: tuple[str, ...]) -> TextClause:
-    """INSERT ... ON CONFLICT DO UPDATE as plain SQL (the same on PostgreSQL and SQLite), compiled once.
-
-    SQLAlchemy cannot cache its dialect `on_conflict_do_update` constructs, and compiling one per event was
-    a fifth of a submit's CPU time.
-    """
-    q = '"{}"'.format
-    return text(
-        f"INSERT INTO {table} ({', '.join(map(q, columns))}) VALUES ({', '.join(':' + c for c in columns)}) "
-        f"ON CONFLICT ({', '.join(map(q, conflict))}) DO UPDATE SET {', '.join(sets)}"
-    )
-
-
-async def _add(conn: AsyncConnection, table, key: tuple[str, ...], deltas: dict[tuple, tuple[int, int | None]],
-               shard: int) -> None:
+def _add(table, key: tuple[str, ...], deltas: dict[tuple, tuple[int, int | None]], shard: int | Ref) -> Step | None:
     """Add `n` (and `seconds`) to each cell of `shard`; sorted, so that concurrent transactions lock cells in one order."""
     if not deltas:
-        return
+        return None
     with_seconds = "seconds" in table.c
     rows = []
     for cell in sorted(deltas, key=repr):
@@ -126,16 +129,7 @@ async def _add(conn: AsyncConnection, table, key: tuple[str, ...], deltas: dict[
         if with_seconds:
             row["seconds"] = seconds or 0
         rows.append(row)
-    sums = ("n",) + (("seconds",) if with_seconds else ())
-    stmt = _upsert(table.name, (*key, "shard", *sums), (*key, "shard"),
-                   tuple(f'"{c}" = {table.name}."{c}" + excluded."{c}"' for c in sums))
-    await conn.execute(stmt, rows)
+    return Step(table, rows, mode="add", conflict=(*key, "shard"), sums=("n", "seconds") if with_seconds else ("n",))
 
 
-_FACT_COLUMNS = tuple(c.name for c in stats_report_facts.c)
-
-
-async def _save_facts(conn: AsyncConnection, report_id: int, facts: dict) -> None:
-    stmt = _upsert(stats_report_facts.name, _FACT_COLUMNS, ("report_id",),
-                   tuple(f'"{c}" = excluded."{c}"' for c in _FACT_COLUMNS if c != "report_id"))
-    await conn.execute(stmt, {"report_id": report_id, **{c: facts[c] for c in _FACT_COLUMNS if c != "report_id"}})
+_FACT_COLUMNS = tuple(c.name for c in stats_report_facts.c if c.name != "report_id")

@@ -1,0 +1,234 @@
+"""A batch of dependent writes in one round trip: a submit's report, clock, event, media and counters.
+
+On PostgreSQL the batch is one statement of data-modifying CTEs, sent straight to asyncpg: one round trip,
+atomic by itself (or part of the caller's transaction when one has begun on the connection). Elsewhere
+(SQLite, embedded) its steps run in order through SQLAlchemy in the caller's transaction. Either way a row may
+use the id an earlier step inserted (`Ref`), and a step whose referenced insert wrote nothing (an
+`insert_once` that met its conflict) writes nothing either.
+
+Issue 7's profile: a submit spent half its time in eight statements' round trips and SQLAlchemy's per-statement
+work; as one statement it costs about what the benchmark's floor pays for its single insert.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal
+
+from sqlalchemy import Column, String, Table, TypeDecorator, bindparam, insert, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+Mode = Literal["insert", "insert_once", "add", "replace"]
+
+
+@dataclass(frozen=True)
+class Ref:
+    """The id inserted by the step named `step` (`% mod` when given: the statistics shard)."""
+
+    step: str
+    mod: int | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """Rows for `table`, all with the same columns.
+
+    mode: `insert`; `insert_once` (ON CONFLICT (`conflict`) DO NOTHING); `add` (an upsert on `conflict` adding
+    the `sums` columns to the existing row); `replace` (an upsert on `conflict` overwriting the other columns).
+    A named step inserts one row and returns its id, for later rows' `Ref(name)`.
+    """
+
+    table: Table
+    rows: list[dict[str, Any]]
+    mode: Mode = "insert"
+    name: str | None = None
+    conflict: tuple[str, ...] = ()
+    sums: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        assert self.rows, "a step writes at least one row"
+        assert self.name is None or len(self.rows) == 1, "a named step inserts one row"
+        assert self.mode == "insert" or self.conflict, f"{self.mode} needs its conflict columns"
+
+
+@dataclass
+class Batch:
+    steps: list[Step] = field(default_factory=list)
+
+    def add(self, *steps: Step) -> Batch:
+        self.steps.extend(steps)
+        return self
+
+    async def run(self, conn: AsyncConnection) -> dict[str, int | None]:
+        """Write every step; the id each named step inserted (None: it met its conflict and wrote nothing)."""
+        if not self.steps:
+            return {}
+        if conn.dialect.name == "postgresql":
+            return await _run_postgresql(conn, self.steps)
+        return await _run_in_order(conn, self.steps)
+
+
+# --- PostgreSQL: one statement ------------------------------------------------------------------------------
+
+
+def _shape(steps: list[Step]) -> tuple:
+    """What the SQL text depends on (not the values): cached per shape, prepared once per connection by asyncpg."""
+    out = []
+    for s in steps:
+        first = s.rows[0]
+        columns = tuple(first)
+        refs = tuple((c, v.step, v.mod) for c, v in first.items() if isinstance(v, Ref))
+        out.append((s.table.name, s.mode, s.name, s.conflict, s.sums, columns, refs, len(s.rows)))
+    return tuple(out)
+
+
+async def _run_postgresql(conn: AsyncConnection, steps: list[Step]) -> dict[str, int | None]:
+    tables = {s.table.name: s.table for s in steps}
+    sql, names = _cte_sql(_shape(steps), _TableSet(tables))
+    dialect = conn.dialect
+    params: list[Any] = []
+    for s in steps:
+        processors = [_bind_processor(s.table.c[c], dialect) for c in s.rows[0]]
+        for row in s.rows:
+            for (column, value), process in zip(row.items(), processors):
+                if isinstance(value, Ref):
+                    continue
+                params.append(process(value) if process and value is not None else value)
+    raw = await conn.get_raw_connection()
+    try:
+        record = await raw.driver_connection.fetchrow(sql, *params)
+    except Exception as error:  # raised as SQLAlchemy would have: callers and handlers know those
+        dbapi_error = conn.dialect.loaded_dbapi.Error
+        try:
+            raw._handle_exception(error)
+        except dbapi_error as translated:
+            raise DBAPIError.instance(sql, params, translated, dbapi_error) from error
+        raise
+    return dict(zip(names, record)) if names else {}
+
+
+class _TableSet:
+    """Tables by name, hashable by their names (for the SQL cache)."""
+
+    def __init__(self, tables: dict[str, Table]):
+        self.tables = tables
+        self._key = tuple(sorted(tables))
+
+    def __hash__(self):
+        return hash(self._key)
+
+    def __eq__(self, other):
+        return isinstance(other, _TableSet) and self._key == other._key
+
+
+@lru_cache(maxsize=256)
+def _cte_sql(shape: tuple, tables: _TableSet) -> tuple[str, list[str]]:
+    ctes, names, cte_of, n = [], [], {}, 0
+    for i, (table_name, mode, name, conflict, sums, columns, refs, nrows) in enumerate(shape):
+        table = tables.tables[table_name]
+        cte = f"s{i}"
+        ref_of = {c: (step, mod) for c, step, mod in refs}
+        sources = sorted({cte_of[step] for step, _ in ref_of.values()})
+        selects = []
+        for _ in range(nrows):
+            exprs = []
+            for c in columns:
+                if c in ref_of:
+                    step, mod = ref_of[c]
+                    exprs.append(f"{cte_of[step]}.id" if mod is None else f"({cte_of[step]}.id % {mod})")
+                else:
+                    n += 1
+                    exprs.append(f"${n}::{_pg_type(table.c[c])}")
+            selects.append(f"SELECT {', '.join(exprs)}" + (f" FROM {', '.join(sources)}" if sources else ""))
+        body = f"INSERT INTO {table_name} ({', '.join(_q(c) for c in columns)}) {' UNION ALL '.join(selects)}"
+        body += _on_conflict(table_name, mode, conflict, sums, columns)
+        if name:
+            body += " RETURNING id"
+            cte_of[name] = cte
+            names.append(name)
+        ctes.append(f"{cte} AS ({body})")
+    final = ", ".join(f"(SELECT id FROM {cte_of[name]})" for name in names) or "1"
+    return f"WITH {', '.join(ctes)} SELECT {final}", names
+
+
+def _on_conflict(table: str, mode: Mode, conflict: tuple, sums: tuple, columns: tuple) -> str:
+    if mode == "insert":
+        return ""
+    target = f" ON CONFLICT ({', '.join(_q(c) for c in conflict)})"
+    if mode == "insert_once":
+        return target + " DO NOTHING"
+    if mode == "add":
+        return target + " DO UPDATE SET " + ", ".join(f"{_q(c)} = {table}.{_q(c)} + excluded.{_q(c)}" for c in sums)
+    return target + " DO UPDATE SET " + ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in columns if c not in conflict)
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+def _pg_type(column: Column) -> str:
+    """The cast of a parameter: the column's type, but strings without their length (an explicit cast to
+    VARCHAR(n) would silently truncate; the assignment to the column then checks the length, as usual)."""
+    from sqlalchemy.dialects import postgresql
+
+    kind = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
+    if isinstance(kind, String):
+        return "text" if kind.length is None else "varchar"
+    return kind.compile(dialect=postgresql.dialect())
+
+
+_PROCESSORS: dict[tuple[str, str, str], Any] = {}
+
+
+def _bind_processor(column: Column, dialect):
+    """The value conversion SQLAlchemy applies for this column on this dialect (aware UTC datetimes, JSON text)."""
+    key = (column.table.name, column.name, dialect.name)
+    if key not in _PROCESSORS:
+        _PROCESSORS[key] = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return _PROCESSORS[key]
+
+
+# --- Elsewhere: the steps in order, in the caller's transaction ---------------------------------------------
+
+
+async def _run_in_order(conn: AsyncConnection, steps: list[Step]) -> dict[str, int | None]:
+    ids: dict[str, int | None] = {}
+    for s in steps:
+        refs = {v.step for v in s.rows[0].values() if isinstance(v, Ref)}
+        if any(ids.get(step) is None for step in refs):
+            continue  # what it refers to was not written
+        rows = [{c: _resolve(v, ids) for c, v in row.items()} for row in s.rows]
+        if s.mode == "insert":
+            stmt = insert(s.table)
+            if s.name:
+                ids[s.name] = (await conn.execute(stmt.returning(s.table.c.id), rows[0])).scalar_one()
+            else:
+                await conn.execute(stmt, rows)
+            continue
+        stmt = _upsert_sql(s.table, s.mode, tuple(rows[0]), s.conflict, s.sums, bool(s.name))
+        if s.name:
+            ids[s.name] = (await conn.execute(stmt, rows[0])).scalar()
+        else:
+            await conn.execute(stmt, rows)
+    return ids
+
+
+def _resolve(value, ids):
+    if not isinstance(value, Ref):
+        return value
+    return ids[value.step] if value.mod is None else ids[value.step] % value.mod
+
+
+@lru_cache(maxsize=None)
+def _upsert_sql(table: Table, mode: Mode, columns: tuple, conflict: tuple, sums: tuple, returning: bool):
+    """INSERT ... ON CONFLICT as plain SQL (the same on PostgreSQL and SQLite), typed, compiled once: SQLAlchemy
+    cannot cache its dialect `on_conflict_do_update` constructs, and compiling one per event was costly."""
+    sql = (f"INSERT INTO {table.name} ({', '.join(_q(c) for c in columns)}) "
+           f"VALUES ({', '.join(':' + c for c in columns)})"
+           + _on_conflict(table.name, mode, conflict, sums, columns) + (" RETURNING id" if returning else ""))
+    return text(sql).bindparams(*[bindparam(c, type_=table.c[c].type) for c in columns])
+
+
+__all__ = ["Batch", "Ref", "Step"]

@@ -21,6 +21,7 @@ from sqlalchemy import text
 
 from phananh.config import get_settings
 from phananh.db import create_engine, utcnow
+from phananh.server.runtime import tune_garbage_collector
 
 INSERT = text(
     "INSERT INTO reports (status, category_id, area_id, urgent, urgent_hint, title, description, lat, lon, address,"
@@ -47,6 +48,7 @@ async def lifespan(app: FastAPI):
 
 
 app = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+tune_garbage_collector()  # the same worker process settings as ours (phananh/asgi.py)
 
 
 def _store(data: bytes, media_dir: Path) -> None:

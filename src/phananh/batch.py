@@ -20,6 +20,8 @@ from sqlalchemy import Column, String, Table, TypeDecorator, bindparam, insert, 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from phananh.db import metadata
+
 Mode = Literal["insert", "insert_once", "add", "replace"]
 
 
@@ -85,17 +87,13 @@ def _shape(steps: list[Step]) -> tuple:
 
 
 async def _run_postgresql(conn: AsyncConnection, steps: list[Step]) -> dict[str, int | None]:
-    tables = {s.table.name: s.table for s in steps}
-    sql, names = _cte_sql(_shape(steps), _TableSet(tables))
-    dialect = conn.dialect
+    sql, names, bound = _compiled(_shape(steps), conn.dialect)
     params: list[Any] = []
-    for s in steps:
-        processors = [_bind_processor(s.table.c[c], dialect) for c in s.rows[0]]
+    for s, columns in zip(steps, bound):
         for row in s.rows:
-            for (column, value), process in zip(row.items(), processors):
-                if isinstance(value, Ref):
-                    continue
-                params.append(process(value) if process and value is not None else value)
+            for column, process in columns:
+                value = row[column]
+                params.append(value if process is None or value is None else process(value))
     raw = await conn.get_raw_connection()
     try:
         record = await raw.driver_connection.fetchrow(sql, *params)
@@ -109,25 +107,23 @@ async def _run_postgresql(conn: AsyncConnection, steps: list[Step]) -> dict[str,
     return dict(zip(names, record)) if names else {}
 
 
-class _TableSet:
-    """Tables by name, hashable by their names (for the SQL cache)."""
-
-    def __init__(self, tables: dict[str, Table]):
-        self.tables = tables
-        self._key = tuple(sorted(tables))
-
-    def __hash__(self):
-        return hash(self._key)
-
-    def __eq__(self, other):
-        return isinstance(other, _TableSet) and self._key == other._key
-
-
 @lru_cache(maxsize=256)
-def _cte_sql(shape: tuple, tables: _TableSet) -> tuple[str, list[str]]:
+def _compiled(shape: tuple, dialect) -> tuple[str, list[str], list[list[tuple[str, Any]]]]:
+    """The statement of a shape, the names it returns ids for, and per step the bound (non-`Ref`) columns in
+    parameter order with SQLAlchemy's value conversion for each (aware UTC datetimes, JSON text) or None."""
+    sql, names = _cte_sql(shape)
+    bound = []
+    for table_name, _mode, _name, _conflict, _sums, columns, refs, _nrows in shape:
+        table, referring = metadata.tables[table_name], {c for c, _step, _mod in refs}
+        bound.append([(c, table.c[c].type.dialect_impl(dialect).bind_processor(dialect))
+                      for c in columns if c not in referring])
+    return sql, names, bound
+
+
+def _cte_sql(shape: tuple) -> tuple[str, list[str]]:
     ctes, names, cte_of, n = [], [], {}, 0
     for i, (table_name, mode, name, conflict, sums, columns, refs, nrows) in enumerate(shape):
-        table = tables.tables[table_name]
+        table = metadata.tables[table_name]
         cte = f"s{i}"
         ref_of = {c: (step, mod) for c, step, mod in refs}
         sources = sorted({cte_of[step] for step, _ in ref_of.values()})
@@ -177,17 +173,6 @@ def _pg_type(column: Column) -> str:
     if isinstance(kind, String):
         return "text" if kind.length is None else "varchar"
     return kind.compile(dialect=postgresql.dialect())
-
-
-_PROCESSORS: dict[tuple[str, str, str], Any] = {}
-
-
-def _bind_processor(column: Column, dialect):
-    """The value conversion SQLAlchemy applies for this column on this dialect (aware UTC datetimes, JSON text)."""
-    key = (column.table.name, column.name, dialect.name)
-    if key not in _PROCESSORS:
-        _PROCESSORS[key] = column.type.dialect_impl(dialect).bind_processor(dialect)
-    return _PROCESSORS[key]
 
 
 # --- Elsewhere: the steps in order, in the caller's transaction ---------------------------------------------

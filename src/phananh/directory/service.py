@@ -24,16 +24,19 @@ class Directory:
     agency_by_id: dict[int, dict] = field(default_factory=dict)
     routes: dict[tuple[int, int | None], int] = field(default_factory=dict)
     loaded_at: float = 0.0
+    _centres: list[tuple[float, float, dict]] | None = field(default=None, repr=False)
 
     def nearest_area(self, lat: float, lon: float, max_km: float = 60.0) -> dict | None:
-        best, best_km = None, max_km
-        for area in self.areas.values():
-            if area["lat"] is None:
-                continue
-            km = _km(lat, lon, area["lat"], area["lon"])
-            if km < best_km:
-                best, best_km = area, km
-        return best
+        """The area whose centre is nearest, within `max_km`. Ranked on a local flat projection (exact to a
+        fraction of a percent over a province, and ten times cheaper than haversine for each of 64 communes:
+        it runs on every submit), then checked with the great-circle distance."""
+        if self._centres is None:
+            self._centres = [(a["lat"], a["lon"], a) for a in self.areas.values() if a["lat"] is not None]
+        k = math.cos(math.radians(lat)) ** 2
+        best = min(self._centres, key=lambda c: (c[0] - lat) ** 2 + k * (c[1] - lon) ** 2, default=None)
+        if best is None or _km(lat, lon, best[0], best[1]) >= max_km:
+            return None
+        return best[2]
 
     def suggest_agency(self, category_id: int, area_id: int | None) -> dict | None:
         agency_id = self.routes.get((category_id, area_id)) or self.routes.get((category_id, None))

@@ -1,8 +1,9 @@
 """A batch of dependent writes in one round trip: a submit's report, clock, event, media and counters.
 
-On PostgreSQL the batch is one statement of data-modifying CTEs, sent straight to asyncpg: one round trip,
-atomic by itself (or part of the caller's transaction when one has begun on the connection). Elsewhere
-(SQLite, embedded) its steps run in order through SQLAlchemy in the caller's transaction. Either way a row may
+On PostgreSQL the batch is one statement of data-modifying CTEs: part of the caller's transaction when one is
+open on the connection, else its own transaction, sent straight to asyncpg in one round trip (a submit opens
+no transaction before it: `reports.routes.submit_report`). Elsewhere (SQLite, embedded) its steps run in order
+through SQLAlchemy in the caller's transaction (begun by the first of them when none is open). Either way a row may
 use the id an earlier step inserted (`Ref`), and a step whose referenced insert wrote nothing (an
 `insert_once` that met its conflict) writes nothing either.
 
@@ -94,9 +95,20 @@ async def _run_postgresql(conn: AsyncConnection, steps: list[Step]) -> dict[str,
             for column, process in columns:
                 value = row[column]
                 params.append(value if process is None or value is None else process(value))
+    if conn.in_transaction():
+        # Part of the caller's transaction: through SQLAlchemy, which begins it on the driver if nothing ran yet.
+        record = (await conn.exec_driver_sql(sql, tuple(params))).first()
+    else:
+        record = await _fetchrow_alone(conn, sql, params)
+    return dict(zip(names, record)) if names else {}
+
+
+async def _fetchrow_alone(conn: AsyncConnection, sql: str, params: list) -> Any:
+    """No transaction open: the one statement is its own transaction, sent straight to asyncpg (no BEGIN, no
+    COMMIT, none of SQLAlchemy's per-statement work: the submit's hot path)."""
     raw = await conn.get_raw_connection()
     try:
-        record = await raw.driver_connection.fetchrow(sql, *params)
+        return await raw.driver_connection.fetchrow(sql, *params)
     except Exception as error:  # raised as SQLAlchemy would have: callers and handlers know those
         dbapi_error = conn.dialect.loaded_dbapi.Error
         try:
@@ -104,7 +116,6 @@ async def _run_postgresql(conn: AsyncConnection, steps: list[Step]) -> dict[str,
         except dbapi_error as translated:
             raise DBAPIError.instance(sql, params, translated, dbapi_error) from error
         raise
-    return dict(zip(names, record)) if names else {}
 
 
 @lru_cache(maxsize=256)
@@ -182,8 +193,10 @@ async def _run_in_order(conn: AsyncConnection, steps: list[Step]) -> dict[str, i
     ids: dict[str, int | None] = {}
     for s in steps:
         refs = {v.step for v in s.rows[0].values() if isinstance(v, Ref)}
-        if any(ids.get(step) is None for step in refs):
-            continue  # what it refers to was not written
+        if any(ids.get(step) is None for step in refs):  # what it refers to was not written
+            if s.name:
+                ids[s.name] = None
+            continue
         rows = [{c: _resolve(v, ids) for c, v in row.items()} for row in s.rows]
         if s.mode == "insert":
             stmt = insert(s.table)

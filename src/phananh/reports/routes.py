@@ -133,7 +133,9 @@ async def submit_report(
     except ValidationError as exc:
         raise invalid_fields(exc)
     fingerprint = service.request_fingerprint(raw, uploads) if idempotency_key else None
-    async with engine.begin() as conn:
+    # No transaction opened up front: on PostgreSQL the submit's writes are one statement, its own transaction
+    # (batch.py); what runs before or after it (a directory reload, reading media back) begins one, committed here.
+    async with engine.connect() as conn:
         submitted = await service.submit_report(
             conn, data=data, uploads=uploads, principal=principal, settings=settings, now=now,
             idempotency_key=idempotency_key, fingerprint=fingerprint,
@@ -141,6 +143,7 @@ async def submit_report(
         )
         view = await _new_report_view(conn, submitted, principal, now, with_media=bool(uploads)) \
             if submitted.created and principal.role in _SEE_OWN_NEW_REPORT else None
+        await conn.commit()
     if submitted.event:
         await live.publish(request.app, submitted.event)
     if view is None:

@@ -63,9 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(LanguageAndSizeLimit, max_body=max_body)
 
     api = APIRouter(prefix="/api/v1")
+    api.include_router(reports_router)  # first: FastAPI tries routes in order, and submit is the hot path
     api.include_router(auth_router)
     api.include_router(directory_router)
-    api.include_router(reports_router)
     api.include_router(stats_router)
     api.include_router(exports_router)
     api.include_router(sla_router)

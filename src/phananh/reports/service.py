@@ -107,7 +107,7 @@ async def submit_report(
     if principal.is_staff and data.channel:
         channel = data.channel if data.channel in STAFF_CHANNELS else "other"
     tracking_token = secrets.token_urlsafe(18)
-    stored_paths = [media_store.store(u, settings) for u in uploads]
+    stored_paths = await media_store.store_all(uploads, settings)
     values = dict(
         status=Status.received, category_id=category["id"], area_id=area["id"] if area else None,
         urgent=False, urgent_hint=data.urgent_hint, title=data.title or "", description=data.description,
@@ -269,7 +269,7 @@ async def apply_action(
     )
     event_id = event["id"]
     if uploads:
-        paths = [media_store.store(u, settings) for u in uploads]
+        paths = await media_store.store_all(uploads, settings)
         await conn.execute(insert(media), [
             {"report_id": report_id, "event_id": event_id, "purpose": "result", "kind": u.kind,
              "content_type": u.content_type, "size": len(u.data), "sha256": u.sha256, "path": p, "created_at": now}

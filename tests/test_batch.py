@@ -152,3 +152,19 @@ async def test_without_an_open_transaction_the_batch_is_its_own_transaction(engi
         await conn.execute(delete(events).where(events.c.report_id == ids["report"]))
         await conn.execute(delete(reports).where(reports.c.id == ids["report"]))
         await conn.commit()
+
+
+async def test_a_step_of_many_rows_returns_their_ids_in_order(engine):
+    conn = await _begun(engine)
+    try:
+        ids = await Batch([
+            Step(reports, [await _report_row(conn)], name="report"),
+            Step(events, [_event(Ref("report"), action=f"note-{i}") for i in range(3)], name="events", many=True),
+        ]).run(conn)
+        actions = (await conn.execute(select(events.c.id, events.c.action).where(
+            events.c.report_id == ids["report"]).order_by(events.c.id))).all()
+        assert ids["events"] == [a.id for a in actions]
+        assert [a.action for a in actions] == ["note-0", "note-1", "note-2"]
+    finally:
+        await conn.rollback()
+        await conn.close()

@@ -40,7 +40,8 @@ class Step:
 
     mode: `insert`; `insert_once` (ON CONFLICT (`conflict`) DO NOTHING); `add` (an upsert on `conflict` adding
     the `sums` columns to the existing row); `replace` (an upsert on `conflict` overwriting the other columns).
-    A named step inserts one row and returns its id, for later rows' `Ref(name)`.
+    A named step returns the id of its one row (later rows may use it: `Ref(name)`), or with `many` the ids of
+    all its rows, in order, as a list (which no `Ref` may use).
     """
 
     table: Table
@@ -49,10 +50,12 @@ class Step:
     name: str | None = None
     conflict: tuple[str, ...] = ()
     sums: tuple[str, ...] = ()
+    many: bool = False
 
     def __post_init__(self):
         assert self.rows, "a step writes at least one row"
-        assert self.name is None or len(self.rows) == 1, "a named step inserts one row"
+        assert self.name is None or self.many or len(self.rows) == 1, "a named step inserts one row, unless many"
+        assert not self.many or self.mode == "insert", "the ids of many rows: plain inserts only"
         assert self.mode == "insert" or self.conflict, f"{self.mode} needs its conflict columns"
 
 
@@ -64,8 +67,9 @@ class Batch:
         self.steps.extend(steps)
         return self
 
-    async def run(self, conn: AsyncConnection) -> dict[str, int | None]:
-        """Write every step; the id each named step inserted (None: it met its conflict and wrote nothing)."""
+    async def run(self, conn: AsyncConnection) -> dict[str, Any]:
+        """Write every step; the id each named step inserted (None: it met its conflict and wrote nothing; a list
+        for `many`, empty when nothing was written)."""
         if not self.steps:
             return {}
         if conn.dialect.name == "postgresql":
@@ -83,7 +87,7 @@ def _shape(steps: list[Step]) -> tuple:
         first = s.rows[0]
         columns = tuple(first)
         refs = tuple((c, v.step, v.mod) for c, v in first.items() if isinstance(v, Ref))
-        out.append((s.table.name, s.mode, s.name, s.conflict, s.sums, columns, refs, len(s.rows)))
+        out.append((s.table.name, s.mode, s.name, s.conflict, s.sums, columns, refs, len(s.rows), s.many))
     return tuple(out)
 
 
@@ -124,7 +128,7 @@ def _compiled(shape: tuple, dialect) -> tuple[str, list[str], list[list[tuple[st
     parameter order with SQLAlchemy's value conversion for each (aware UTC datetimes, JSON text) or None."""
     sql, names = _cte_sql(shape)
     bound = []
-    for table_name, _mode, _name, _conflict, _sums, columns, refs, _nrows in shape:
+    for table_name, _mode, _name, _conflict, _sums, columns, refs, _nrows, _many in shape:
         table, referring = metadata.tables[table_name], {c for c, _step, _mod in refs}
         bound.append([(c, table.c[c].type.dialect_impl(dialect).bind_processor(dialect))
                       for c in columns if c not in referring])
@@ -132,8 +136,8 @@ def _compiled(shape: tuple, dialect) -> tuple[str, list[str], list[list[tuple[st
 
 
 def _cte_sql(shape: tuple) -> tuple[str, list[str]]:
-    ctes, names, cte_of, n = [], [], {}, 0
-    for i, (table_name, mode, name, conflict, sums, columns, refs, nrows) in enumerate(shape):
+    ctes, names, results, cte_of, n = [], [], [], {}, 0
+    for i, (table_name, mode, name, conflict, sums, columns, refs, nrows, many) in enumerate(shape):
         table = metadata.tables[table_name]
         cte = f"s{i}"
         ref_of = {c: (step, mod) for c, step, mod in refs}
@@ -153,11 +157,14 @@ def _cte_sql(shape: tuple) -> tuple[str, list[str]]:
         body += _on_conflict(table_name, mode, conflict, sums, columns)
         if name:
             body += " RETURNING id"
-            cte_of[name] = cte
             names.append(name)
+            if many:
+                results.append(f"(SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM {cte})")
+            else:
+                cte_of[name] = cte
+                results.append(f"(SELECT id FROM {cte})")
         ctes.append(f"{cte} AS ({body})")
-    final = ", ".join(f"(SELECT id FROM {cte_of[name]})" for name in names) or "1"
-    return f"WITH {', '.join(ctes)} SELECT {final}", names
+    return f"WITH {', '.join(ctes)} SELECT {', '.join(results) or '1'}", names
 
 
 def _on_conflict(table: str, mode: Mode, conflict: tuple, sums: tuple, columns: tuple) -> str:
@@ -195,12 +202,15 @@ async def _run_in_order(conn: AsyncConnection, steps: list[Step]) -> dict[str, i
         refs = {v.step for v in s.rows[0].values() if isinstance(v, Ref)}
         if any(ids.get(step) is None for step in refs):  # what it refers to was not written
             if s.name:
-                ids[s.name] = None
+                ids[s.name] = [] if s.many else None
             continue
         rows = [{c: _resolve(v, ids) for c, v in row.items()} for row in s.rows]
         if s.mode == "insert":
             stmt = insert(s.table)
-            if s.name:
+            if s.many and s.name:
+                returning = stmt.returning(s.table.c.id)
+                ids[s.name] = [(await conn.execute(returning, row)).scalar_one() for row in rows]
+            elif s.name:
                 ids[s.name] = (await conn.execute(stmt.returning(s.table.c.id), rows[0])).scalar_one()
             else:
                 await conn.execute(stmt, rows)

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import ValidationError
-from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
 from phananh.api.deps import AppSettings, CurrentPrincipal, Engine, Now, ReadConn, get_principal
@@ -21,7 +20,6 @@ from phananh.errors import ApiError, invalid, invalid_fields
 from phananh.reports import media as media_store
 from phananh.reports import queries, service
 from phananh.reports.present import media_view, report_view
-from phananh.reports.tables import media
 from phananh.reports.schemas import (
     ACTION_BODIES,
     EventList,
@@ -142,7 +140,7 @@ async def submit_report(
             idempotency_key=idempotency_key, fingerprint=fingerprint,
             channel="hotline" if principal.is_staff and not data.channel else "api",
         )
-        view = await _new_report_view(conn, submitted, principal, now, with_media=bool(uploads)) \
+        view = await _new_report_view(conn, submitted, principal, now) \
             if submitted.created and principal.role in _SEE_OWN_NEW_REPORT else None
         await conn.commit()
     if submitted.event:
@@ -161,14 +159,12 @@ async def submit_report(
 _SEE_OWN_NEW_REPORT = {Role.anonymous, Role.citizen, Role.dispatcher, Role.admin}
 
 
-async def _new_report_view(conn, submitted: service.Submitted, principal, now: datetime, *, with_media: bool) -> dict:
-    """The answer to a fresh submit, shaped from the row just written in this transaction: the same view as
-    `queries.get_report`/`queries.track`, without reading the report back (issue 7: half the submit's queries)."""
+async def _new_report_view(conn, submitted: service.Submitted, principal, now: datetime) -> dict:
+    """The answer to a fresh submit, shaped from the rows just written: the same view as
+    `queries.get_report`/`queries.track`, without reading the report or its media back (issue 7)."""
     row = {k: v.astimezone(timezone.utc) if isinstance(v, datetime) else v for k, v in submitted.row.items()}
-    media_rows = (await conn.execute(select(media).where(media.c.report_id == row["id"]).order_by(media.c.id))
-                  ).mappings().all() if with_media else []
     return report_view(row, d=await directory.load(conn), viewer=principal, deadlines=submitted.deadlines,
-                       media=[{**media_view(m), "purpose": m["purpose"]} for m in media_rows], now=now)
+                       media=[{**media_view(m), "purpose": m["purpose"]} for m in submitted.media or ()], now=now)
 
 
 def _unit(engine, principal):

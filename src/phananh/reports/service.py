@@ -50,6 +50,7 @@ class Submitted:
     event: dict | None = None  # the submit event, when this request created the report
     row: dict | None = None  # the report row as written, when this request created the report
     deadlines: list[dict] | None = None  # its running SLA deadlines (`sla.running_deadlines`), for the answer
+    media: list[dict] | None = None  # its media rows as written, in the order of the uploads
 
 
 def request_fingerprint(body: dict, uploads: list[media_store.Upload]) -> str:
@@ -135,12 +136,11 @@ async def submit_report(
     if clocks:
         batch.add(Step(sla_clocks, [{"report_id": Ref("report"), **clock} for clock in clocks]))
     batch.add(Step(events, [event], name="event"))
-    if stored_paths:
-        batch.add(Step(media, [
-            {"report_id": Ref("report"), "event_id": Ref("event"), "purpose": "report", "kind": u.kind,
-             "content_type": u.content_type, "size": len(u.data), "sha256": u.sha256, "path": path, "created_at": now}
-            for u, path in zip(uploads, stored_paths)
-        ]))
+    media_rows = [{"report_id": Ref("report"), "event_id": Ref("event"), "purpose": "report", "kind": u.kind,
+                   "content_type": u.content_type, "size": len(u.data), "sha256": u.sha256, "path": path,
+                   "created_at": now} for u, path in zip(uploads, stored_paths)]
+    if media_rows:
+        batch.add(Step(media, media_rows, name="media", many=True))
     batch.add(*flows.new_report_writes(event=event, report={"id": Ref("report"), **values}, report_id=Ref("report")))
     ids = await batch.run(conn)
     if ids["report"] is None:
@@ -152,7 +152,9 @@ async def submit_report(
     event = {**event, "id": ids["event"], "report_id": report_id,
              "scope": {"agency_id": None, "area_id": values["area_id"]}}
     row = {**_EMPTY_REPORT, **values, "id": report_id, "status": Status.received.value}
-    return Submitted(report_id, tracking_token, True, event, row, deadlines)
+    written = [{**m, "id": media_id, "report_id": report_id, "event_id": event["id"]}
+               for m, media_id in zip(media_rows, ids.get("media", []))]
+    return Submitted(report_id, tracking_token, True, event, row, deadlines, written)
 
 
 _EMPTY_REPORT = {c.name: None for c in reports.c}

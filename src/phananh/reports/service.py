@@ -18,8 +18,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phananh.auth.principal import Principal
-from phananh.batch import Batch, Ref, Step
 from phananh.auth.tables import users
+from phananh.batch import Batch, Ref, Step
 from phananh.config import Settings
 from phananh.directory import service as directory
 from phananh.errors import ApiError, invalid_fields, not_found

@@ -168,3 +168,22 @@ async def test_a_step_of_many_rows_returns_their_ids_in_order(engine):
     finally:
         await conn.rollback()
         await conn.close()
+
+
+async def test_a_connection_lost_mid_batch_is_an_error_and_is_not_pooled_again(engine, backend):
+    if backend == "sqlite":
+        pytest.skip("an embedded database has no server connection to lose")
+    async with engine.connect() as conn:
+        row = await _report_row(conn)
+        await conn.commit()
+        pid = (await conn.exec_driver_sql("SELECT pg_backend_pid()")).scalar_one()
+        await conn.commit()
+        async with engine.connect() as other:  # the server ends that session, as a restart or a failover would
+            await other.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+            await other.commit()
+        with pytest.raises(DBAPIError) as caught:
+            await Batch([Step(reports, [row], name="report")]).run(conn)
+        assert caught.value.connection_invalidated
+    for _ in range(3):  # every pooled connection works: the dead one was discarded, not returned
+        async with engine.connect() as conn:
+            assert (await conn.exec_driver_sql("SELECT 1")).scalar_one() == 1

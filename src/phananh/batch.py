@@ -113,13 +113,27 @@ async def _fetchrow_alone(conn: AsyncConnection, sql: str, params: list) -> Any:
     raw = await conn.get_raw_connection()
     try:
         return await raw.driver_connection.fetchrow(sql, *params)
-    except Exception as error:  # raised as SQLAlchemy would have: callers and handlers know those
-        dbapi_error = conn.dialect.loaded_dbapi.Error
-        try:
-            raw._handle_exception(error)
-        except dbapi_error as translated:
-            raise DBAPIError.instance(sql, params, translated, dbapi_error) from error
-        raise
+    except Exception as error:
+        lost = raw.driver_connection.is_closed()
+        translated = _translate(conn, raw, error)
+        if lost:  # the server went away: SQLAlchemy must not hand this connection out again
+            await conn.invalidate(error)
+        if translated is None:
+            raise
+        # Raised as SQLAlchemy would have: callers and the error handlers know those.
+        raise DBAPIError.instance(sql, params, translated, conn.dialect.loaded_dbapi.Error,
+                                  connection_invalidated=lost) from error
+
+
+def _translate(conn: AsyncConnection, raw, error: Exception) -> Exception | None:
+    """The DB-API error SQLAlchemy's asyncpg adapter makes of `error` (None: not a database error)."""
+    try:
+        raw._handle_exception(error)
+    except conn.dialect.loaded_dbapi.Error as translated:
+        return translated
+    except Exception:
+        return None
+    return None
 
 
 @lru_cache(maxsize=256)

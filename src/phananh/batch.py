@@ -110,7 +110,9 @@ async def _run_postgresql(conn: AsyncConnection, steps: list[Step]) -> dict[str,
 async def _fetchrow_alone(conn: AsyncConnection, sql: str, params: list) -> Any:
     """No transaction open: the one statement is its own transaction, sent straight to asyncpg (no BEGIN, no
     COMMIT, none of SQLAlchemy's per-statement work: the submit's hot path)."""
-    raw = await conn.get_raw_connection()
+    sync = conn.sync_connection
+    # The pooled connection this AsyncConnection already holds, taken without a greenlet hop when it is valid.
+    raw = sync.connection if sync is not None and not sync.invalidated else await conn.get_raw_connection()
     try:
         return await raw.driver_connection.fetchrow(sql, *params)
     except Exception as error:

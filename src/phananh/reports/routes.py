@@ -142,7 +142,8 @@ async def submit_report(
         )
         view = await _new_report_view(conn, submitted, principal, now) \
             if submitted.created and principal.role in _SEE_OWN_NEW_REPORT else None
-        await conn.commit()
+        if conn.in_transaction():
+            await conn.commit()
     if submitted.event:
         await live.publish(request.app, submitted.event)
     if view is None:

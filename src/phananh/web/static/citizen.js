@@ -206,6 +206,17 @@
     photos = draft.photos.slice(); renderThumbs(); syncAnonymous();
   }
 
+  // A busy server (503 with Retry-After under load) or none at all: the drafts are sent again later with the
+  // same Idempotency-Key, after the server's Retry-After or a doubling delay (2 s to 60 s), with some jitter so
+  // that thousands of phones do not come back in the same second.
+  let retryTimer = null, retryDelay = 0;
+  function retryLater(res) {
+    const asked = res ? parseInt(res.headers.get("Retry-After"), 10) : NaN;
+    retryDelay = asked > 0 ? asked : Math.min(Math.max(retryDelay * 2, 2), 60);
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(flush, (retryDelay + Math.random()) * 1000);
+  }
+
   let flushing = false;
   async function flush() {
     if (flushing) return;
@@ -220,14 +231,16 @@
         try {
           res = await fetch("/api/v1/reports?lang=" + lang, { method: "POST", body: body, credentials: "same-origin",
             headers: { "Idempotency-Key": draft.key, "Accept": "application/json" } });
-        } catch (e) { break; } // no connection after all: keep it for later
+        } catch (e) { retryLater(null); break; } // no connection after all: keep it for later
         if (res.ok) {
+          retryDelay = 0;
           const sent = await res.json();
           remember(sent);
           await deleteDraft(draft.key);
           showSent(sent);
         } else if (res.status >= 500 || res.status === 429 || res.status === 408) {
-          break; // the server is in trouble: try again later
+          retryLater(res); // the server is busy or in trouble: the same draft, the same key, a little later
+          break;
         } else {
           await deleteDraft(draft.key);
           showFailed(draft, await res.json().catch(() => ({})));

@@ -2,7 +2,7 @@
 
 Progress goes to stderr as it runs. Other benchmarks join by being a script `bench/<name>.py` listed in
 EXTRA (run if present, bounded in time); the last line they print that starts with `RESULT ` is collected as
-`key=value` pairs. Environment: BENCH_SECONDS (per run, default 10), BENCH_ROUNDS (default 2),
+`key=value` pairs. Environment: BENCH_SECONDS (per run, default 10), BENCH_ROUNDS (default 3),
 BENCH_CLIENTS (default 50), BENCH_WORKERS (default: the core count), BENCH_SKIP (names of EXTRA).
 """
 
@@ -75,7 +75,7 @@ def main() -> int:
     cores = os.cpu_count() or 1
     workers = int(os.environ.get("BENCH_WORKERS", cores))
     seconds = int(os.environ.get("BENCH_SECONDS", 10))
-    rounds = int(os.environ.get("BENCH_ROUNDS", 2))
+    rounds = int(os.environ.get("BENCH_ROUNDS", 3))
     clients = int(os.environ.get("BENCH_CLIENTS", 50))
     started = time.monotonic()
     progress(f"{cores} cores; intake: {rounds} rounds × 4 runs × {seconds} s")

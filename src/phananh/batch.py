@@ -8,7 +8,7 @@ use the id an earlier step inserted (`Ref`), and a step whose referenced insert 
 `insert_once` that met its conflict) writes nothing either.
 
 Issue 7's profile: a submit spent half its time in eight statements' round trips and SQLAlchemy's per-statement
-work; as one statement it costs about what the benchmark's floor pays for its single insert.
+work; as one statement it pays for one round trip, like the benchmark's floor and its single insert.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def _shape(steps: list[Step]) -> tuple:
     return tuple(out)
 
 
-async def _run_postgresql(conn: AsyncConnection, steps: list[Step]) -> dict[str, int | None]:
+async def _run_postgresql(conn: AsyncConnection, steps: list[Step]) -> dict[str, Any]:
     sql, names, bound = _compiled(_shape(steps), conn.dialect)
     params: list[Any] = []
     for s, columns in zip(steps, bound):
@@ -212,8 +212,8 @@ def _pg_type(column: Column) -> str:
 # --- Elsewhere: the steps in order, in the caller's transaction ---------------------------------------------
 
 
-async def _run_in_order(conn: AsyncConnection, steps: list[Step]) -> dict[str, int | None]:
-    ids: dict[str, int | None] = {}
+async def _run_in_order(conn: AsyncConnection, steps: list[Step]) -> dict[str, Any]:
+    ids: dict[str, Any] = {}
     for s in steps:
         refs = {v.step for v in s.rows[0].values() if isinstance(v, Ref)}
         if any(ids.get(step) is None for step in refs):  # what it refers to was not written

@@ -133,7 +133,7 @@ async def submit_report(
         raise invalid_fields(exc)
     fingerprint = service.request_fingerprint(raw, uploads) if idempotency_key else None
     # No transaction opened up front: on PostgreSQL the submit's writes are one statement, its own transaction
-    # (batch.py); what runs before or after it (a directory reload, reading media back) begins one, committed here.
+    # (batch.py); what runs before or after it (a directory reload, the earlier report of a reused Idempotency-Key) begins one, committed here.
     async with engine.connect() as conn:
         submitted = await service.submit_report(
             conn, data=data, uploads=uploads, principal=principal, settings=settings, now=now,

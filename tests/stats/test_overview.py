@@ -52,3 +52,16 @@ async def test_public_sees_counts_without_agency_detail_or_overdue_list(client):
 
 async def test_citizen_and_anonymous_cannot_read_the_overview(client):
     assert (await client.get(OVERVIEW)).status_code == 401
+
+
+async def test_a_period_off_the_calendars_end_is_a_clear_422_not_a_server_error(client, tokens):
+    """Schemathesis found `to=0001-01-11` (the default start, 30 days earlier, is before year 1) gave a 500."""
+    headers = await tokens("dispatcher")
+    for path, params in (("/api/v1/stats/map", {"to": "0001-01-11"}),
+                         ("/api/v1/stats/overview", {"from": "9999-12-01", "to": "9999-12-31"}),
+                         ("/api/v1/stats/map", {"from": "1999-12-31"})):
+        r = await client.get(path, params={**params, "lang": "vi"}, headers=headers)
+        assert r.status_code == 422, (path, params, r.text)
+        error = r.json()["error"]
+        assert error["code"] == "invalid_period"
+        assert error["message"] == "Kỳ báo cáo không hợp lệ: ngày phải nằm trong khoảng từ 2000-01-01 đến 2099-12-31."

@@ -51,10 +51,18 @@ def scope_of(p: Principal, d: Directory) -> Scope:
     raise ApiError(403, "forbidden", "Your role may not do this.")
 
 
+# Statistics periods: a report system's lifetime, not the calendar's (year 1 to 9999 overflowed the arithmetic).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
 def build_query(d: Directory, scope: Scope, *, now: datetime, date_from: date | None, date_to: date | None,
                 category: str | None = None, area: str | None = None, agency: str | None = None) -> StatsQuery:
     """The scope narrowed by the filters; a filter outside the scope is refused rather than silently emptied."""
     day_to = date_to or local_day(now)
+    if not all(FIRST_DAY <= d <= LAST_DAY for d in (day_to, date_from or day_to)):
+        # Also keeps the date arithmetic below and the day-to-instant conversions off the calendar's ends.
+        raise ApiError(422, "invalid_period", "The period is not valid: dates must be between {first} and {last}.",
+                       first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
     day_from = date_from or day_to - timedelta(days=DEFAULT_DAYS - 1)
     if day_from > day_to or (day_to - day_from).days > MAX_DAYS:
         raise ApiError(422, "invalid_period", "The period is not valid: the start must be before the end.")

@@ -4,17 +4,27 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 export PHANANH_DATABASE_URL ?= sqlite+aiosqlite:///var/phananh.db
 
-.PHONY: run test install migrate seed bench clean
+.PHONY: run test install lock migrate seed bench clean
 
-$(STAMP): pyproject.toml
+# Dependencies come from the lock file only (exact versions, PyPI's sha256 hashes); the project itself goes on top.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## make lock: rewrite requirements.lock from pyproject.toml (keeps current pins; `make lock UPGRADE=1` takes the newest)
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet 'uv>=0.9,<1'
+	$(BIN)/uv pip compile pyproject.toml --extra test --generate-hashes --universal --python-version 3.11 \
+		--index-url https://pypi.org/simple --custom-compile-command "make lock" --quiet $(if $(UPGRADE),--upgrade) -o $(LOCK)
 
 migrate: install
 	$(BIN)/phananh migrate

@@ -46,6 +46,28 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
 
+    # --- Staff sign-in (phananh.auth, issue 11): lockout, second factor, idle sessions ---
+    # "development" or "production"; production makes the second factor mandatory for admins and dispatchers.
+    env: str = "development"
+    # N wrong passwords (or codes) on one account within the window lock it; each new lock lasts twice
+    # the previous one, up to the maximum. The right password gets 429 too while locked.
+    login_max_failures: int = 5
+    login_failure_window_minutes: int = 15
+    login_lock_minutes: int = 15
+    login_lock_max_minutes: int = 24 * 60
+    # Failed sign-ins per client IP (phananh.security.limits budget "login_failures_per_ip").
+    limit_login_failures_per_ip: str = "30/hour"
+    # Roles that must sign in with TOTP, comma separated; unset: "admin,dispatcher" in production, none otherwise.
+    mfa_required_roles: str | None = None
+    # A staff session (token or cookie) unused this long is over.
+    session_idle_minutes: int = 30
+
+    def mfa_roles(self) -> frozenset[str]:
+        """The roles that must enrol a second factor (see `mfa_required_roles`)."""
+        if self.mfa_required_roles is None:
+            return frozenset({"admin", "dispatcher"}) if self.env == "production" else frozenset()
+        return frozenset(r.strip() for r in self.mfa_required_roles.split(",") if r.strip())
+
 
 @lru_cache
 def get_settings() -> Settings:

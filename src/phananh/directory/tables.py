@@ -15,6 +15,8 @@ categories = Table(
     Column("keywords", JSON, nullable=False, default=list),
     Column("out_of_scope", Boolean, nullable=False, default=False),
     Column("active", Boolean, nullable=False, default=True),
+    # Sensitive: the public position is snapped to the commune (reports/visibility.py).
+    Column("sensitive", Boolean, nullable=False, default=False),
 )
 
 areas = Table(

@@ -63,12 +63,21 @@ reports = Table(
     Column("next_due_at", UtcDateTime),
     Column("assigned_at", UtcDateTime),
     Column("contacted_at", UtcDateTime),
+    # The public view (reports/visibility.py): set by the dispatcher from the citizen's words; NULL until first
+    # reviewed or redacted. `public_since` is when the Portal reviewed it (make_public or publish).
+    Column("public_title", String(300)),
+    Column("public_description", Text),
+    Column("public_address", String(500)),
+    Column("public_lat", Float),
+    Column("public_lon", Float),
+    Column("public_since", UtcDateTime),
 )
 Index("ix_reports_status_created", reports.c.status, reports.c.created_at)
 Index("ix_reports_agency_status", reports.c.agency_id, reports.c.status)
 Index("ix_reports_next_due", reports.c.next_due_at)
 Index("ix_reports_reporter_user", reports.c.reporter_user_id)
 Index("ix_reports_created", reports.c.created_at)
+Index("ix_reports_public_since", reports.c.public_since)
 
 events = Table(
     "events",

@@ -62,6 +62,20 @@ class Settings(BaseSettings):
     # A staff session (token or cookie) unused this long is over.
     session_idle_minutes: int = 30
 
+    # --- Request size and uploads (server.middleware, reports.photos/videos, issue 11 parts 4-5) ---
+    # Body caps per route, enforced as the body streams in (413 past them): sign-in, OTP and JSON actions;
+    # the JSON submit; anything else not listed in server.middleware's table.
+    max_small_body_bytes: int = 64 * 1024
+    max_json_submit_bytes: int = 256 * 1024
+    max_default_body_bytes: int = 1024 * 1024
+    # Photos: more pixels than this are refused (415) before decoding; stored re-encoded as JPEG, longest side at most.
+    max_photo_pixels: int = 40_000_000
+    photo_max_side: int = 4096
+    photo_jpeg_quality: int = 85
+    # Videos: checked with ffprobe (a real MP4/MOV with a video stream), at most this long; ffprobe's time limit.
+    max_video_seconds: float = 120.0
+    ffprobe_timeout_seconds: float = 15.0
+
     def mfa_roles(self) -> frozenset[str]:
         """The roles that must enrol a second factor (see `mfa_required_roles`)."""
         if self.mfa_required_roles is None:

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from phananh.auth.principal import Principal
 from phananh.db import utcnow
+from phananh.exports.cells import neutralise, write_xlsx_row
 from phananh.exports.rows import batches, columns
 from phananh.exports.tables import exports
 
@@ -55,7 +56,7 @@ async def csv_chunks(engine: AsyncEngine, where, *, d, identity: bool, viewer: P
         async for batch in batches(conn, where, d=d, identity=identity, viewer=viewer):
             buf.seek(0)
             buf.truncate()
-            writer.writerows([[_cell(row[key]) for key, _t in cols] for row in batch])
+            writer.writerows([[neutralise(row[key]) for key, _t in cols] for row in batch])
             count += len(batch)
             yield buf.getvalue().encode("utf-8")
     await record_end(engine, export_id, count)
@@ -89,14 +90,14 @@ async def write_xlsx(engine: AsyncEngine, where, *, d, identity: bool, viewer: P
     def new_sheet():
         state["sheets"] += 1
         sheet = book.add_worksheet("Phản ánh" if state["sheets"] == 1 else f"Phản ánh ({state['sheets']})")
-        sheet.write_row(0, 0, [title for _k, title in cols], bold)
+        write_xlsx_row(sheet, 0, [title for _k, title in cols], bold)
         state["sheet"], state["row"] = sheet, 1
 
     def write(batch: list[dict]) -> None:
         for row in batch:
             if state["sheet"] is None or state["row"] > XLSX_SHEET_ROWS:
                 new_sheet()
-            state["sheet"].write_row(state["row"], 0, [_xlsx_cell(row[key]) for key, _t in cols])
+            write_xlsx_row(state["sheet"], state["row"], [row[key] for key, _t in cols])
             state["row"] += 1
 
     count = 0
@@ -114,22 +115,3 @@ async def write_xlsx(engine: AsyncEngine, where, *, d, identity: bool, viewer: P
     await record_end(engine, export_id, count)
     return path
 
-
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _is_number(value):
-        return "'" + value  # a spreadsheet must not run a reporter's text as a formula
-    return value
-
-
-def _xlsx_cell(value):
-    return "" if value is None else value
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False

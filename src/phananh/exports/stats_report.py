@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+from phananh.exports.cells import write_xlsx_row
+
 STAGE_VI = {"distribute": "Phân phối", "return": "Chuyển trả", "respond": "Phản hồi", "publish": "Công khai kết quả",
             "contact": "Liên hệ lãnh đạo (khẩn cấp)"}
 STATUS_VI = {
@@ -21,16 +23,17 @@ def workbook(ov: dict, *, title: str) -> bytes:
     import xlsxwriter
 
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    # names come from admins: text cells are written as text only, never as formulas, URLs or numbers
+    book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                     "strings_to_numbers": False})
     bold = book.add_format({"bold": True})
     pct = book.add_format({"num_format": "0.0%"})
 
     def sheet(name: str, header: list[str], rows: list[list], pct_cols=()):
         ws = book.add_worksheet(name)
-        ws.write_row(0, 0, header, bold)
+        write_xlsx_row(ws, 0, header, bold)
         for i, row in enumerate(rows, start=1):
-            for j, value in enumerate(row):
-                ws.write(i, j, value, pct if j in pct_cols and value is not None else None)
+            write_xlsx_row(ws, i, row, formats={j: pct for j in pct_cols})
         ws.set_column(0, 0, 40)
         ws.set_column(1, len(header), 16)
 
@@ -47,8 +50,8 @@ def workbook(ov: dict, *, title: str) -> bytes:
     ]
     ws = book.add_worksheet("Tổng quan")
     for i, (k, v) in enumerate(summary):
-        ws.write(i, 0, k, bold)
-        ws.write(i, 1, v, pct if k == "Tỷ lệ đúng hạn" and v is not None else None)
+        write_xlsx_row(ws, i, [k], bold)
+        write_xlsx_row(ws, i, [v], pct if k == "Tỷ lệ đúng hạn" else None, first_col=1)
     ws.set_column(0, 0, 32)
     ws.set_column(1, 1, 40)
     sheet("Theo trạng thái", ["Trạng thái", "Số phản ánh"],

@@ -16,6 +16,8 @@ calendar_app = typer.Typer(help="The working calendar and SLA deadlines.", no_ar
 app.add_typer(calendar_app, name="calendar")
 from phananh.open311.cli import api_key_app  # noqa: E402
 app.add_typer(api_key_app, name="api-key")
+from phananh.audit.cli import audit_app  # noqa: E402
+app.add_typer(audit_app, name="audit")
 
 
 def _ensure_var_dirs() -> None:

@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     max_video_seconds: float = 120.0
     ffprobe_timeout_seconds: float = 15.0
 
+    # --- Tamper evidence (phananh.audit, issue 12 part 4): the sealed hash chain of events ---
+    # The scheduler (serve in embedded mode, or `phananh worker`) seals new events this often; 0 turns it off.
+    audit_seal_interval_seconds: float = 5.0
+    # At most this many events per block (a backlog is sealed as several blocks in one pass).
+    audit_block_max_events: int = 10_000
+    # PostgreSQL: how long a pass waits for transactions still writing events before it leaves them to the next.
+    audit_seal_wait_seconds: float = 5.0
+
     def mfa_roles(self) -> frozenset[str]:
         """The roles that must enrol a second factor (see `mfa_required_roles`)."""
         if self.mfa_required_roles is None:

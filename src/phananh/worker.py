@@ -14,9 +14,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from phananh.audit.scheduled import run_sealer
 from phananh.config import Settings
 from phananh.notifications.delivery import deliver_due
 from phananh.notifications.senders import Sender, senders_from_settings
+from phananh.reports.derivatives import run_derivatives
 from phananh.reports.scheduled import close_published
 from phananh.sla.scheduled import sweep
 
@@ -40,6 +42,11 @@ async def run_scheduler(
 ) -> None:
     """Every `sweep_interval_seconds` until `stop` is set; a failing pass is logged and the next one runs."""
     senders = senders or senders_from_settings(settings)
+    # Audit sealing keeps its own, shorter beat (audit_seal_interval_seconds) beside the sweep.
+    sealer = asyncio.create_task(run_sealer(engine, settings, clock=clock, stop=stop))
+    # Public photo derivatives too (derivative_interval_seconds): a photo goes public seconds after its submit.
+    photos = asyncio.create_task(run_derivatives(engine, settings, stop=stop)) \
+        if settings.derivative_interval_seconds > 0 else None
     while not stop.is_set():
         try:
             await run_once(engine, senders=senders, now=clock(), settings=settings)
@@ -49,6 +56,9 @@ async def run_scheduler(
             await asyncio.wait_for(stop.wait(), timeout=settings.sweep_interval_seconds)
         except TimeoutError:
             pass
+    await sealer
+    if photos is not None:
+        await photos
 
 
 async def run_worker(settings: Settings) -> None:

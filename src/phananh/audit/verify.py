@@ -1,0 +1,216 @@
+"""`phananh audit verify`: recompute every sealed event's hash from its row and every block from its events, in
+one consistent snapshot, streaming (three ordered scans merged in id order), and name the first problem."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from phananh.audit import canonical
+from phananh.audit.seal import Head, read_head
+from phananh.audit.tables import audit_blocks, audit_events, audit_verifications
+from phananh.db import utcnow
+from phananh.i18n import gettext
+from phananh.reports.tables import events
+
+_CHUNK = 5_000
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong: a code, an English message (a gettext msgid) and its parameters."""
+
+    code: str
+    message: str
+    params: dict = field(default_factory=dict)
+
+    def text(self, lang: str | None = None) -> str:
+        return gettext(self.message, lang, **self.params)
+
+    def english(self) -> str:
+        return self.message.format(**self.params)
+
+
+def altered(event_id, block_id):
+    return Problem("event_altered", "Event {event_id} was altered: its content no longer matches the hash sealed in "
+                   "block {block_id}.", {"event_id": event_id, "block_id": block_id})
+
+
+def missing(event_id, block_id):
+    return Problem("event_missing", "Event {event_id} is missing: it was sealed in block {block_id} and is no longer "
+                   "in the record.", {"event_id": event_id, "block_id": block_id})
+
+
+def inserted(event_id, last_sealed):
+    return Problem("event_inserted", "Event {event_id} was inserted: it is in no sealed block although the chain "
+                   "sealed every event up to {last_sealed}.", {"event_id": event_id, "last_sealed": last_sealed})
+
+
+def block_missing(block_id):
+    return Problem("block_missing", "Block {block_id} is missing from the chain.", {"block_id": block_id})
+
+
+def block_altered(block_id):
+    return Problem("block_altered", "Block {block_id} was altered: its hash does not match its content.",
+                   {"block_id": block_id})
+
+
+def block_unlinked(block_id):
+    return Problem("block_link", "Block {block_id} does not name the previous block's hash: the chain is broken "
+                   "there.", {"block_id": block_id})
+
+
+def block_events(block_id, found, expected):
+    return Problem("block_events", "Block {block_id} no longer holds the events it sealed ({found} of {expected}, "
+                   "or their sealed hashes were changed).", {"block_id": block_id, "found": found,
+                                                             "expected": expected})
+
+
+def unknown_head(published):
+    return Problem("head_unknown", "The published head {hash} is not in the chain: the record was rewritten after "
+                   "it was published.", {"hash": published})
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    problem: Problem | None
+    head: Head | None
+    events_checked: int
+    blocks_checked: int
+    started_at: datetime
+    finished_at: datetime
+
+
+async def _rows(conn: AsyncConnection, stmt) -> AsyncIterator:
+    result = await conn.stream(stmt.execution_options(yield_per=_CHUNK))
+    async for part in result.mappings().partitions(_CHUNK):
+        for row in part:
+            yield row
+
+
+class _Chain:
+    """The blocks, walked in order as the sealed events reach them."""
+
+    def __init__(self, blocks: AsyncIterator, published: str | None):
+        self.blocks, self.published, self.published_seen = blocks, published, published is None
+        self.current = None
+        self.prev_hash, self.prev_id = canonical.GENESIS, 0
+        self.root, self.seen, self.checked = hashlib.sha256(), 0, 0
+
+    async def advance(self) -> Problem | None:
+        """Close the current block and open the next one; a problem if either does not hold."""
+        if self.current is not None and (problem := self._close()):
+            return problem
+        b = await anext(self.blocks, None)
+        if b is None:
+            self.current = None
+            return None
+        if b["id"] != self.prev_id + 1:
+            return block_missing(self.prev_id + 1)
+        if b["prev_hash"] != self.prev_hash:
+            return block_unlinked(b["id"])
+        fields = {k: b[k] for k in ("id", "prev_hash", "first_event_id", "last_event_id", "event_count",
+                                    "events_root", "sealed_at")}
+        if canonical.block_hash(**fields) != b["hash"]:
+            return block_altered(b["id"])
+        self.current, self.prev_id, self.prev_hash = b, b["id"], b["hash"]
+        self.root, self.seen = hashlib.sha256(), 0
+        self.checked += 1
+        self.published_seen = self.published_seen or b["hash"] == self.published
+        return None
+
+    def _close(self) -> Problem | None:
+        b = self.current
+        if self.seen != b["event_count"] or self.root.hexdigest() != b["events_root"]:
+            return block_events(b["id"], self.seen, b["event_count"])
+        return None
+
+    async def add(self, event_id: int, block_id: int, digest: str) -> Problem | None:
+        while self.current is None or block_id > self.current["id"]:
+            if problem := await self.advance():
+                return problem
+            if self.current is None:
+                return block_missing(block_id)
+        b = self.current
+        if block_id != b["id"] or not b["first_event_id"] <= event_id <= b["last_event_id"]:
+            return block_events(block_id, self.seen, b["event_count"] if block_id == b["id"] else 0)
+        self.root.update(bytes.fromhex(digest))
+        self.seen += 1
+        return None
+
+    async def finish(self) -> Problem | None:
+        """After the last sealed event: the last block closes, and no block is left over."""
+        if self.current is not None and (problem := self._close()):
+            return problem
+        self.current = None
+        extra = await anext(self.blocks, None)
+        if extra is not None:
+            return block_events(extra["id"], 0, extra["event_count"])
+        if not self.published_seen:
+            return unknown_head(self.published)
+        return None
+
+
+async def verify(engine: AsyncEngine, *, published: str | None = None) -> Verification:
+    """Check the whole chain against the events table; `published` is a head hash handed out earlier, which must
+    still be a block of the chain (a rewrite of the whole chain after it is then caught too)."""
+    started = utcnow()
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execution_options(isolation_level="REPEATABLE READ")  # one snapshot for the three scans
+        else:
+            await conn.execution_options(read_only=True)  # a deferred transaction: SQLite's WAL snapshot
+        head = await read_head(conn)
+        problem, checked, chain = await _walk(conn, head, published)
+    return Verification(problem is None, problem, head, checked, chain, started, utcnow())
+
+
+async def _walk(conn: AsyncConnection, head: Head | None, published: str | None) -> tuple[Problem | None, int, int]:
+    last_sealed = head.last_event_id if head else 0
+    event_rows = _rows(conn, select(*[events.c[n] for n in canonical.EVENT_FIELDS]).order_by(events.c.id))
+    sealed_rows = _rows(conn, select(audit_events).order_by(audit_events.c.event_id))
+    chain = _Chain(_rows(conn, select(audit_blocks).order_by(audit_blocks.c.id)), published)
+    ev, se = await anext(event_rows, None), await anext(sealed_rows, None)
+    checked = 0
+    while se is not None:
+        if ev is not None and ev["id"] < se["event_id"]:
+            return inserted(ev["id"], last_sealed), checked, chain.checked
+        if ev is None or ev["id"] > se["event_id"]:
+            return missing(se["event_id"], se["block_id"]), checked, chain.checked
+        if canonical.event_hash(ev) != se["hash"]:
+            return altered(ev["id"], se["block_id"]), checked, chain.checked
+        if problem := await chain.add(ev["id"], se["block_id"], se["hash"]):
+            return problem, checked, chain.checked
+        checked += 1
+        ev, se = await anext(event_rows, None), await anext(sealed_rows, None)
+    if ev is not None and ev["id"] <= last_sealed:
+        return inserted(ev["id"], last_sealed), checked, chain.checked
+    return await chain.finish(), checked, chain.checked
+
+
+async def record(engine: AsyncEngine, result: Verification, *, by: str) -> None:
+    """Keep the outcome for the admin page."""
+    async with engine.begin() as conn:
+        await conn.execute(insert(audit_verifications).values(
+            started_at=result.started_at, finished_at=result.finished_at, ok=result.ok,
+            problem_code=result.problem.code if result.problem else None,
+            problem={"message": result.problem.message, "params": result.problem.params} if result.problem else None,
+            head_block_id=result.head.id if result.head else None, head_hash=result.head.hash if result.head else None,
+            events_checked=result.events_checked, blocks_checked=result.blocks_checked, verified_by=by))
+
+
+async def last_verification(conn: AsyncConnection) -> dict | None:
+    row = (await conn.execute(
+        select(audit_verifications).order_by(audit_verifications.c.id.desc()).limit(1))).mappings().first()
+    if row is None:
+        return None
+    out = dict(row)
+    p = out["problem"]
+    out["problem"] = Problem(out["problem_code"], p["message"], p.get("params", {})) if p else None
+    return out

@@ -28,6 +28,8 @@ SPEC = {
     "log_contact": (OPEN, {"dispatcher"}),
     "delegate": ({"assigned", "in_progress"}, {"leader"}),
     "comment": (ALL, {"dispatcher", "handler", "leader", "reporter"}),
+    "make_public": ({"received", "assigned", "in_progress"}, {"dispatcher"}),
+    "redact": (ALL - {"merged"}, {"dispatcher"}),
 }
 # States in which the report is held by AGENCY (its staff act as "the assigned agency").
 HELD_BY_AGENCY = {"assigned", "in_progress", "resolved", "published", "closed"}
@@ -53,6 +55,8 @@ def body_for(action: str, merge_target: int) -> dict:
         "log_contact": {"contact": "Giám đốc Sở", "channel": "phone", "outcome": "Đã báo"},
         "delegate": {"user": f"handler.{AGENCY}"},
         "comment": {"text": "Ý kiến", "public": True},
+        "make_public": {},
+        "redact": {"public_description": "Nội dung đã biên tập"},
     }[action]
 
 

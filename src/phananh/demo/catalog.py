@@ -87,6 +87,7 @@ class Category:
     group: str  # key of CATEGORY_GROUPS; Open311 `group`
     keywords: tuple[str, ...]  # words a citizen would use; for suggestion and search
     out_of_scope: bool = False  # True: shown to guide the citizen, reports are rejected
+    sensitive: bool = False  # True: the public position is snapped to the commune (reports/visibility.py)
 
 
 # Open311 `group` codes → (Vietnamese name, English name).
@@ -108,6 +109,7 @@ CATEGORIES: list[Category] = [
         group="an-toan",
         keywords=("dịch", "ổ dịch", "sốt xuất huyết", "tay chân miệng", "sởi", "cúm",
                   "muỗi", "lăng quăng", "dengue", "outbreak"),
+        sensitive=True,
     ),
     Category(
         code="thoi-tiet",
@@ -138,6 +140,7 @@ CATEGORIES: list[Category] = [
         group="an-toan",
         keywords=("trộm", "cướp", "đánh nhau", "gây rối", "đua xe", "ma túy", "cờ bạc",
                   "ồn ào", "karaoke", "theft"),
+        sensitive=True,
     ),
     Category(
         code="y-te",
@@ -148,6 +151,7 @@ CATEGORIES: list[Category] = [
         group="xa-hoi",
         keywords=("bệnh viện", "trạm y tế", "khám bệnh", "ngộ độc", "thực phẩm", "thuốc",
                   "bác sĩ", "hospital", "food poisoning"),
+        sensitive=True,
     ),
     Category(
         code="gop-y",
@@ -218,6 +222,7 @@ CATEGORIES: list[Category] = [
         group="an-toan",
         keywords=("trái phép", "xung điện", "lưới kéo", "lấn chiếm", "buôn lậu", "khai thác cát",
                   "gian lận", "illegal"),
+        sensitive=True,
     ),
     Category(
         code="khac",

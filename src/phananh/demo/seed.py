@@ -64,7 +64,8 @@ async def seed_reference(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.execute(insert(categories), [
             {"code": c.code, "name_vi": c.name_vi, "name_en": c.name_en, "hint_vi": c.hint_vi, "hint_en": c.hint_en,
-             "group_code": c.group, "keywords": list(c.keywords), "out_of_scope": c.out_of_scope, "active": True}
+             "group_code": c.group, "keywords": list(c.keywords), "out_of_scope": c.out_of_scope, "active": True,
+             "sensitive": c.sensitive}
             for c in catalog.CATEGORIES
         ])
         await conn.execute(insert(areas), [

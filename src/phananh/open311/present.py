@@ -1,7 +1,9 @@
 """Our reports as GeoReport service requests: the open/closed mapping, status notes, the public timeline.
 
-Only what the public may see goes out: never the reporter's name, phone, email or account; photos only once
-the result is published (the rule of the public site); a rejected report's text is withheld (it may be spam
+Only what the public may see goes out (the one rule, reports/visibility.py): before the Portal has reviewed a
+report, only its service code, status, requested and updated times and agency; after, its public view (the
+dispatcher's redacted text, a position snapped for sensitive categories, public photos). Never the reporter's
+name, phone, email or account, never a staff username; a rejected report's text is withheld (it may be spam
 or a complaint naming people), only the reason is given.
 """
 
@@ -12,8 +14,9 @@ from datetime import datetime
 from phananh.directory.service import Directory
 from phananh.i18n import gettext as _
 from phananh.reports.codes import report_code
+from phananh.reports import visibility
 from phananh.reports.present import event_view
-from phananh.reports.scope import PUBLIC_STATES
+from phananh.reports.visibility import RESULT_PUBLIC_STATES
 from phananh.sla.calendar import TZ
 from phananh.workflow import Status
 
@@ -73,7 +76,7 @@ def status_notes(r: dict, codes: dict[int, str]) -> str | None:
         return r["reject_reason"]
     if status == Status.merged:
         return _("Merged into report {code}; follow that report.", code=codes.get(r["merged_into_id"], "?"))
-    if status in PUBLIC_STATES:
+    if status in RESULT_PUBLIC_STATES:
         return r["result"] or r["public_response"]
     return r["public_response"]
 
@@ -109,11 +112,11 @@ def note_view(e: dict, d: Directory, codes: dict[int, str]) -> dict:
     }
 
 
-def public_events(events: list[dict]) -> list[dict]:
-    """Events as the public timeline shows them (internal ones left out, payloads trimmed)."""
+def public_events(events: list[dict], d: Directory | None = None) -> list[dict]:
+    """Events as the public timeline shows them (internal ones left out, payloads trimmed, no usernames)."""
     out = []
     for e in events:
-        view = event_view(e, public=True)
+        view = event_view(e, public=True, d=d)
         if view is not None:
             out.append({**view, "report_id": e["report_id"]})
     return out
@@ -124,27 +127,44 @@ def request_view(r: dict, *, d: Directory, lang: str, deadlines: list[dict], pho
     """One service request; `photos` are absolute URLs of the report's public photos; `notes` when extensions."""
     category = d.category_by_id[r["category_id"]]
     agency = d.agency_by_id.get(r["agency_id"])
-    area = d.area_by_id.get(r["area_id"])
-    deadline = current_deadline(deadlines)
-    rejected = r["status"] == Status.rejected
-    media = photos if r["status"] in PUBLIC_STATES else []
     out = {
         "service_request_id": report_code(r["id"], r["created_at"]),
         "status": OPEN311_STATUS[r["status"]],
-        "status_notes": status_notes(r, codes),
+        "status_notes": None,
         "service_name": service_name(category, lang),
         "service_code": category["code"],
-        "description": None if rejected else r["description"],
+        "description": None,
         "agency_responsible": agency["name"] if agency else None,
-        "service_notice": service_notice(deadline),
+        "service_notice": None,
         "requested_datetime": r["created_at"],
         "updated_datetime": r["updated_at"],
-        "expected_datetime": deadline["due_at"] if deadline else None,
-        "address": r["address"],
-        "address_id": area["code"] if area else None,
+        "expected_datetime": None,
+        "address": None,
+        "address_id": None,
         "zipcode": None,
-        "lat": r["lat"],
-        "long": r["lon"],
+        "lat": None,
+        "long": None,
+        "media_url": None,
+    }
+    if not visibility.is_public(r):
+        # Not reviewed yet: that it exists and where it stands, nothing the citizen wrote or where (§5).
+        if notes is not None:
+            out["extended_attributes"] = {"detailed_status": r["status"], "urgent": r["urgent"], "area": None,
+                                          "channel": r["channel"], "media_urls": [], "notes": []}
+        return out
+    area = d.area_by_id.get(r["area_id"])
+    deadline = current_deadline(deadlines)
+    view = visibility.public_view(r, d)
+    media = photos
+    out |= {
+        "status_notes": status_notes(r, codes),
+        "description": view["description"],
+        "service_notice": service_notice(deadline),
+        "expected_datetime": deadline["due_at"] if deadline else None,
+        "address": view["address"],
+        "address_id": area["code"] if area else None,
+        "lat": view["location"]["lat"] if view["location"] else None,
+        "long": view["location"]["lon"] if view["location"] else None,
         "media_url": media[0] if media else r.get("partner_media_url"),
     }
     if notes is not None:

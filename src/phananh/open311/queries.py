@@ -12,7 +12,9 @@ from phananh.directory import service as directory
 from phananh.open311 import present
 from phananh.open311.tables import open311_requests
 from phananh.reports.codes import id_from_code, report_code
+from phananh.reports.queries import events_with_actor
 from phananh.reports.tables import events, media, reports
+from phananh.reports.visibility import RESULT_PUBLIC_STATES, public_clause
 from phananh.sla import service as sla
 
 WINDOW = timedelta(days=90)  # the spec's default and largest date range
@@ -42,13 +44,14 @@ def parse_request_id(ref: str) -> int | None:
 
 _columns = [reports, open311_requests.c.media_url.label("partner_media_url")]
 _from = reports.outerjoin(open311_requests, open311_requests.c.report_id == reports.c.id)
-_public = reports.c.visibility == "public"
+# Listed: every report the reporter did not keep private (before review, only its code, status and times).
+_listed = reports.c.visibility == "public"
 
 
 async def list_requests(conn: AsyncConnection, f: RequestFilter, *, now: datetime, base_url: str, lang: str,
                         extensions: bool) -> list[dict]:
     d = await directory.load(conn)
-    conds = [_public]
+    conds = [_listed]
     if f.ids is not None:
         conds.append(reports.c.id.in_(f.ids))
     else:
@@ -77,19 +80,22 @@ async def list_requests(conn: AsyncConnection, f: RequestFilter, *, now: datetim
 async def _present(conn, rows: list[dict], *, d, now, base_url, lang, extensions) -> list[dict]:
     ids = [r["id"] for r in rows]
     deadlines = await sla.running_deadlines(conn, ids, now)
-    photos = await _photo_urls(conn, ids, base_url)
+    photos = await _photo_urls(conn, [r["id"] for r in rows if r["public_since"] is not None], base_url)
     codes = await codes_of(conn, {r["merged_into_id"] for r in rows if r["merged_into_id"]})
     notes: dict[int, list[dict]] = {}
-    if extensions and ids:
-        evs = (await conn.execute(select(events).where(events.c.report_id.in_(ids)).order_by(events.c.id))).mappings()
-        timeline = present.public_events([dict(e) for e in evs])
+    public_ids = [r["id"] for r in rows if r["public_since"] is not None]
+    if extensions and public_ids:
+        evs = (await conn.execute(events_with_actor.where(events.c.report_id.in_(public_ids))
+                                  .order_by(events.c.id))).mappings()
+        timeline = present.public_events([dict(e) for e in evs], d)
         codes |= await codes_of(conn, {e["payload"]["into"] for e in timeline if e["action"] == "merge"
                                        and isinstance(e["payload"].get("into"), int)})
         for e in timeline:
             notes.setdefault(e["report_id"], []).append(present.note_view(e, d, codes))
     return [
         present.request_view(r, d=d, lang=lang, deadlines=deadlines.get(r["id"], []),
-                             photos=[u for _p, u in photos.get(r["id"], [])], codes=codes,
+                             photos=[u for p, u in photos.get(r["id"], [])
+                                     if p == "report" or r["status"] in RESULT_PUBLIC_STATES], codes=codes,
                              notes=notes.get(r["id"], []) if extensions else None)
         for r in rows
     ]
@@ -121,12 +127,12 @@ async def list_updates(conn: AsyncConnection, *, start: datetime, end: datetime,
     """Public state changes and public texts of public reports, oldest first (FixMyStreet's servicerequestupdates)."""
     d = await directory.load(conn)
     rows = (await conn.execute(
-        select(events).select_from(events.join(reports, reports.c.id == events.c.report_id))
-        .where(_public, events.c.at >= start, events.c.at <= end, events.c.public.is_(True),
+        events_with_actor.join(reports, reports.c.id == events.c.report_id)
+        .where(public_clause(), events.c.at >= start, events.c.at <= end, events.c.public.is_(True),
                events.c.action.not_in(present.NOT_UPDATES))
         .order_by(events.c.at, events.c.id).limit(page_size).offset((page - 1) * page_size)
     )).mappings().all()
-    timeline = present.public_events([dict(e) for e in rows])
+    timeline = present.public_events([dict(e) for e in rows], d)
     report_ids = {e["report_id"] for e in timeline}
     report_codes = await codes_of(conn, report_ids)
     codes = report_codes | await codes_of(conn, {e["payload"]["into"] for e in timeline if e["action"] == "merge"

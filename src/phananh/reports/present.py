@@ -7,11 +7,11 @@ from datetime import datetime
 from phananh.auth.principal import Principal
 from phananh.directory.service import Directory
 from phananh.reports.codes import report_code
+from phananh.reports import visibility
 from phananh.reports.scope import is_public_view, may_see_identity
+from phananh.reports.visibility import RESULT_PUBLIC_STATES
 from phananh.sla.calendar import TZ
-from phananh.workflow import Role, Status
-
-RESULT_PUBLIC_STATES = {Status.published, Status.closed}
+from phananh.workflow import Role
 
 
 def local(moment: datetime | None) -> datetime | None:
@@ -31,12 +31,16 @@ PUBLIC_PAYLOAD_KEYS: dict[str, tuple[str, ...]] = {
     "reopen": (),
     "close": (),
     "comment": ("text",),
+    "make_public": (),
 }
 
 
 def report_view(
-    r: dict, *, d: Directory, viewer: Principal, deadlines: list[dict], media: list[dict], now: datetime
+    r: dict, *, d: Directory, viewer: Principal, deadlines: list[dict], media: list[dict], now: datetime,
+    reporter: bool = False,
 ) -> dict:
+    """The report as `viewer` sees it. Staff and the reporter (`reporter`, or a citizen: they read only their own)
+    see the citizen's words; everyone else sees only the public view (reports/visibility.py)."""
     public = is_public_view(viewer)
     show_result = not public or r["status"] in RESULT_PUBLIC_STATES
     agency = d.agency_by_id.get(r["agency_id"])
@@ -68,28 +72,50 @@ def report_view(
         "merged_into": r["merged_into_id"],
         "media": [m for m in media if show_result or m["purpose"] == "report"],
     }
+    if public and not (reporter or viewer.role == Role.citizen):
+        view = visibility.public_view(r, d)
+        out |= {"title": view["title"], "description": view["description"] or "", "address": view["address"],
+                "location": view["location"], "media": visibility.public_media(media, r["status"])}
+    if public:
+        # Clean photos (issue 9): nothing but ready public copies outside staff; never a video.
+        out["media"] = [m for m in out["media"] if m["kind"] == "photo" and m.get("status") in ("ready", "processing")
+                        and (m["status"] == "ready" or reporter or viewer.role == Role.citizen)]
+    else:
+        out["media"] = [{**m, "original_url": f"/api/v1/media/{m['id']}/original"} for m in out["media"]]
     if not public:
         out["handler"] = r.get("handler_username")
+        reviewed = r.get("public_since") is not None
+        out["public_view"] = {**visibility.public_view(r, d), "since": local(r.get("public_since"))} \
+            if reviewed or visibility.has_public_fields(r) else None
     if may_see_identity(viewer, r) and not r["anonymous"]:
         out["reporter"] = {"name": r["reporter_name"], "phone": r["reporter_phone"], "email": r["reporter_email"]}
     return out
 
 
 def media_view(m: dict) -> dict:
-    return {"id": m["id"], "kind": m["kind"], "content_type": m["content_type"], "purpose": m["purpose"],
-            "url": f"/api/v1/media/{m['id']}"}
+    """A photo's `url` serves its public copy (no metadata, faces and plates blurred) once `status` is "ready";
+    `m` may carry `derivative_status` (reports.derivatives). Videos are never public."""
+    out = {"id": m["id"], "kind": m["kind"], "content_type": m["content_type"], "purpose": m["purpose"],
+           "url": f"/api/v1/media/{m['id']}"}
+    if m["kind"] == "photo":
+        out["content_type"] = "image/jpeg"
+        out["status"] = {"ready": "ready", "failed": "failed"}.get(m.get("derivative_status"), "processing")
+    return out
 
 
-def event_view(e: dict, *, public: bool) -> dict | None:
-    """One event; None when `public` and the event is internal."""
+def event_view(e: dict, *, public: bool, d: Directory | None = None) -> dict | None:
+    """One event; None when `public` and the event is internal. The public and the reporter see who acted as a
+    role and an agency name, never a username (ARCHITECTURE §5)."""
     payload = e["payload"] or {}
+    actor = visibility.public_actor(e, d)
     if public:
         keys = PUBLIC_PAYLOAD_KEYS.get(e["action"])
         if keys is None or not e["public"]:
             return None
         payload = {k: payload[k] for k in keys if k in payload}
-    staff = e["actor_role"] not in (Role.citizen, Role.anonymous)
-    actor = {"role": e["actor_role"], "username": e["actor_username"] if staff else None}
+    else:
+        staff = e["actor_role"] not in (Role.citizen, Role.anonymous)
+        actor["username"] = e["actor_username"] if staff else None
     return {
         "id": e["id"],
         "action": e["action"],

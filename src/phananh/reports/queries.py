@@ -15,7 +15,7 @@ from phananh.errors import ApiError, not_found
 from phananh.reports.codes import id_from_code
 from phananh.reports.present import event_view, media_view, report_view
 from phananh.reports.scope import may_see_identity, visible_clause
-from phananh.reports.tables import events, identity_reads, media, reports
+from phananh.reports.tables import events, identity_reads, media, media_derivatives, reports
 from phananh.sla import service as sla
 from phananh.sla.tables import sla_clocks
 from phananh.workflow import Role, Status
@@ -76,17 +76,21 @@ async def resolve_report_ref(conn: AsyncConnection, ref: str) -> int:
 
 
 async def _present(conn, rows: list[dict], viewer: Principal, d, now: datetime, *, via: str,
-                   log_identity: bool = True) -> list[dict]:
+                   log_identity: bool = True, reporter: bool = False) -> list[dict]:
     ids = [r["id"] for r in rows]
     deadlines = await sla.running_deadlines(conn, ids, now)
     media_rows = (
-        await conn.execute(select(media).where(media.c.report_id.in_(ids)).order_by(media.c.id))
+        await conn.execute(
+            select(media, media_derivatives.c.status.label("derivative_status"))
+            .select_from(media.outerjoin(media_derivatives, media_derivatives.c.media_id == media.c.id))
+            .where(media.c.report_id.in_(ids)).order_by(media.c.id))
     ).mappings().all() if ids else []
     by_report: dict[int, list[dict]] = {}
     for m in media_rows:
         by_report.setdefault(m["report_id"], []).append({**media_view(m), "purpose": m["purpose"]})
     out = [
-        report_view(r, d=d, viewer=viewer, deadlines=deadlines.get(r["id"], []), media=by_report.get(r["id"], []), now=now)
+        report_view(r, d=d, viewer=viewer, deadlines=deadlines.get(r["id"], []), media=by_report.get(r["id"], []),
+                    now=now, reporter=reporter)
         for r in rows
     ]
     if log_identity and viewer.is_staff:
@@ -169,18 +173,24 @@ async def _list_page(conn: AsyncConnection, viewer: Principal, f: ReportFilter, 
 
 async def list_events(conn: AsyncConnection, report_id: int, viewer: Principal, *, page: int = 1,
                       page_size: int = 100) -> dict:
-    _d, clause = await _visibility(conn, viewer)
+    d, clause = await _visibility(conn, viewer)
     exists_ = (await conn.execute(select(reports.c.id).where(reports.c.id == report_id, clause))).first()
     if exists_ is None:
         raise not_found()
-    return await _events_page(conn, report_id, public=not viewer.is_staff, page=page, page_size=page_size)
+    return await _events_page(conn, report_id, d, public=not viewer.is_staff, page=page, page_size=page_size)
 
 
-async def _events_page(conn, report_id: int, *, public: bool, page: int = 1, page_size: int = 100) -> dict:
+_actor = users.alias("actor")
+# Each event with its actor's agency: the public and the reporter see an agency name where staff see a username.
+events_with_actor = select(events, _actor.c.agency_id.label("actor_agency_id")).select_from(
+    events.outerjoin(_actor, _actor.c.id == events.c.actor_user_id))
+
+
+async def _events_page(conn, report_id: int, d, *, public: bool, page: int = 1, page_size: int = 100) -> dict:
     rows = (
-        await conn.execute(select(events).where(events.c.report_id == report_id).order_by(events.c.id))
+        await conn.execute(events_with_actor.where(events.c.report_id == report_id).order_by(events.c.id))
     ).mappings().all()
-    shown = [v for v in (event_view(dict(e), public=public) for e in rows) if v is not None]
+    shown = [v for v in (event_view(dict(e), public=public, d=d) for e in rows) if v is not None]
     start = (page - 1) * page_size
     return {"items": shown[start:start + page_size], "total": len(shown), "page": page, "page_size": page_size}
 
@@ -192,8 +202,8 @@ async def track(conn: AsyncConnection, token: str, *, now: datetime) -> dict:
     if row is None:
         raise not_found()
     d = await directory.load(conn)
-    view = (await _present(conn, [dict(row)], ANONYMOUS, d, now, via="track", log_identity=False))[0]
-    view["events"] = (await _events_page(conn, row["id"], public=True, page_size=1000))["items"]
+    view = (await _present(conn, [dict(row)], ANONYMOUS, d, now, via="track", log_identity=False, reporter=True))[0]
+    view["events"] = (await _events_page(conn, row["id"], d, public=True, page_size=1000))["items"]
     return view
 
 

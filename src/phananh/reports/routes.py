@@ -165,7 +165,8 @@ async def _new_report_view(conn, submitted: service.Submitted, principal, now: d
     `queries.get_report`/`queries.track`, without reading the report or its media back (issue 7)."""
     row = {k: v.astimezone(timezone.utc) if isinstance(v, datetime) else v for k, v in submitted.row.items()}
     return report_view(row, d=await directory.load(conn), viewer=principal, deadlines=submitted.deadlines,
-                       media=[{**media_view(m), "purpose": m["purpose"]} for m in submitted.media or ()], now=now)
+                       media=[{**media_view(m), "purpose": m["purpose"]} for m in submitted.media or ()], now=now,
+                       reporter=True)
 
 
 def _unit(engine, principal):

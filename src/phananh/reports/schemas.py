@@ -104,6 +104,40 @@ class CommentBody(BaseModel):
     public: bool = False
 
 
+class PhotoBox(BaseModel):
+    """A rectangle to blur, in pixels of the original photo."""
+
+    x: int = Field(ge=0, le=100_000)
+    y: int = Field(ge=0, le=100_000)
+    w: int = Field(ge=1, le=100_000)
+    h: int = Field(ge=1, le=100_000)
+
+
+class MediaRedaction(BaseModel):
+    id: int = Field(ge=1, le=2**62)
+    boxes: list[PhotoBox] = Field(default_factory=list, max_length=100)
+    hide_auto: list[int] = Field(default_factory=list, max_length=100)  # automatic boxes to undo, by index
+
+
+class RedactBody(BaseModel):
+    """The public view as the dispatcher leaves it; fields not given stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+    public_title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    public_description: Text | None = None
+    public_address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    # A position pinned by the dispatcher, or null for none; `position` instead picks one from the citizen's.
+    public_location: Location | None = None
+    position: Literal["exact", "snapped", "hidden"] | None = None
+    media: list[MediaRedaction] | None = Field(default=None, max_length=50)
+
+    @model_validator(mode="after")
+    def _one_position(self):
+        if "public_location" in self.model_fields_set and self.position is not None:
+            raise ValueError("give public_location or position, not both")
+        return self
+
+
 ACTION_BODIES: dict[str, type[BaseModel]] = {
     "assign": AssignBody,
     "reject": ReasonBody,
@@ -121,6 +155,8 @@ ACTION_BODIES: dict[str, type[BaseModel]] = {
     "log_contact": ContactBody,
     "delegate": DelegateBody,
     "comment": CommentBody,
+    "make_public": EmptyBody,
+    "redact": RedactBody,
 }
 
 
@@ -152,6 +188,18 @@ class MediaOut(BaseModel):
     content_type: str
     purpose: str
     url: str
+    # Photos: "processing" until the public copy (no metadata, faces and plates blurred) is made, then "ready";
+    # "failed" (staff see it) when it could not be made.
+    status: Literal["processing", "ready", "failed"] | None = None
+    original_url: str | None = None  # staff only: the photo or video as received; each read is logged
+
+
+class PublicView(BaseModel):
+    title: str
+    description: str | None
+    address: str | None
+    location: Location | None
+    since: datetime | None  # when the Portal reviewed it; None: not public yet
 
 
 class ReportOut(BaseModel):
@@ -183,6 +231,7 @@ class ReportOut(BaseModel):
     reporter: Reporter | None = None
     handler: str | None = None
     tracking_token: str | None = None
+    public_view: PublicView | None = None  # staff only: what the public sees, once reviewed or redacted
 
 
 class SubmitOut(ReportOut):
@@ -198,7 +247,8 @@ class ReportList(BaseModel):
 
 class EventActor(BaseModel):
     role: str
-    username: str | None = None
+    agency: str | None = None  # the acting staff member's agency name
+    username: str | None = None  # staff viewers only
 
 
 class EventOut(BaseModel):

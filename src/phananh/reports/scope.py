@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import exists, false, or_, select, true
 
 from phananh.auth.principal import Principal
 from phananh.reports.tables import events, reports
-from phananh.workflow import Role, Status
-
-PUBLIC_STATES = (Status.published, Status.closed)
+from phananh.reports.visibility import public_clause
+from phananh.workflow import Role
 
 
 def visible_clause(p: Principal, agency_subtree: set[int] | None = None):
@@ -26,10 +25,6 @@ def visible_clause(p: Principal, agency_subtree: set[int] | None = None):
     if p.role == Role.citizen:
         return reports.c.reporter_user_id == p.user_id
     return public_clause()
-
-
-def public_clause():
-    return and_(reports.c.status.in_(PUBLIC_STATES), reports.c.visibility == "public")
 
 
 def _assigned_to_any(agency_ids: set[int]):

@@ -23,7 +23,7 @@ from phananh.batch import Batch, Ref, Step
 from phananh.config import Settings
 from phananh.directory import service as directory
 from phananh.errors import ApiError, invalid_fields, not_found
-from phananh.reports import flows
+from phananh.reports import flows, visibility
 from phananh.reports import media as media_store
 from phananh.reports.codes import id_from_code
 from phananh.reports.schemas import ACTION_BODIES, ReportSubmit
@@ -137,7 +137,7 @@ async def submit_report(
         batch.add(Step(sla_clocks, [{"report_id": Ref("report"), **clock} for clock in clocks]))
     batch.add(Step(events, [event], name="event"))
     media_rows = [{"report_id": Ref("report"), "event_id": Ref("event"), "purpose": "report", "kind": u.kind,
-                   "content_type": u.content_type, "size": len(u.data), "sha256": u.sha256, "path": path,
+                   "content_type": u.content_type, "size": u.size, "sha256": u.sha256, "path": path,
                    "created_at": now} for u, path in zip(uploads, stored_paths)]
     if media_rows:
         batch.add(Step(media, media_rows, name="media", many=True))
@@ -270,11 +270,13 @@ async def apply_action(
         now=now, payload=payload, agency_id=event_agency, public=public,
     )
     event_id = event["id"]
+    if action == "redact" and params.media:
+        await _request_photo_redaction(conn, report_id, [m.model_dump() for m in params.media])
     if uploads:
         paths = await media_store.store_all(uploads, settings)
         await conn.execute(insert(media), [
             {"report_id": report_id, "event_id": event_id, "purpose": "result", "kind": u.kind,
-             "content_type": u.content_type, "size": len(u.data), "sha256": u.sha256, "path": p, "created_at": now}
+             "content_type": u.content_type, "size": u.size, "sha256": u.sha256, "path": p, "created_at": now}
             for u, p in zip(uploads, paths)
         ])
     urgent = changes.get("urgent", report["urgent"])
@@ -285,6 +287,58 @@ async def apply_action(
     if next_due != report["next_due_at"]:
         await conn.execute(update(reports).where(reports.c.id == report_id).values(next_due_at=next_due))
     return event
+
+
+def _initial_public(report: dict, d) -> dict:
+    category = d.category_by_id[report["category_id"]]
+    return visibility.initial_public_fields(report, sensitive=bool(category.get("sensitive")),
+                                            area=d.area_by_id.get(report["area_id"]))
+
+
+def _reviewed(report: dict, d, now: datetime) -> dict:
+    """The Portal has reviewed the report: it becomes public, from the public view set so far or the citizen's."""
+    changes = {} if visibility.has_public_fields(report) else _initial_public(report, d)
+    if report["public_since"] is None:
+        changes["public_since"] = now
+    return changes
+
+
+def _redaction(report: dict, p, d) -> dict:
+    """The public fields after a `redact`; the citizen's original is left untouched."""
+    given = p.model_fields_set - {"media"}
+    if not given and not p.media:
+        raise ApiError(422, "nothing_to_redact", "Change at least one part of the public view.")
+    changes = {} if visibility.has_public_fields(report) else _initial_public(report, d)
+    for name in ("public_title", "public_description", "public_address"):
+        if name in given:
+            changes[name] = getattr(p, name) or ("" if name != "public_address" else None)
+    if "public_location" in given:
+        loc = p.public_location
+        changes["public_lat"], changes["public_lon"] = (loc.lat, loc.lon) if loc else (None, None)
+    elif p.position is not None:
+        lat, lon = report["lat"], report["lon"]
+        if p.position == "hidden" or lat is None or lon is None:
+            lat = lon = None
+        elif p.position == "snapped":
+            lat, lon = visibility.snap(lat, lon, d.area_by_id.get(report["area_id"]))
+        changes["public_lat"], changes["public_lon"] = lat, lon
+    return changes
+
+
+def _public_payload(r: dict) -> dict:
+    """The public view an event set (the original stays in the report and in the submit event)."""
+    location = {"lat": r["public_lat"], "lon": r["public_lon"]} if r["public_lat"] is not None else None
+    return {"public_title": r["public_title"], "public_description": r["public_description"],
+            "public_address": r["public_address"], "public_location": location}
+
+
+async def _request_photo_redaction(conn: AsyncConnection, report_id: int, items: list[dict]) -> None:
+    """Photo boxes go to the derivative maker when it is installed; the event keeps them in any case."""
+    try:
+        from phananh.reports.derivatives import request_redaction
+    except ImportError:
+        return
+    await request_redaction(conn, report_id, items)
 
 
 async def _effects(conn, action, p, report, principal, d, now) -> tuple[dict, dict, int | None, bool]:
@@ -315,7 +369,21 @@ async def _effects(conn, action, p, report, principal, d, now) -> tuple[dict, di
         return {}, {"reason": p.reason}, report["agency_id"], True
     if action == "publish":
         changes = {"result": p.public_text} if p.public_text else {}
+        changes |= _reviewed(report, d, now)
         return changes, {"public_text": p.public_text or report["result"]}, None, True
+    if action == "make_public":
+        if report["visibility"] != "public":
+            raise ApiError(409, "private_report", "The reporter asked to keep this report private.")
+        if report["public_since"] is not None:
+            raise ApiError(409, "already_public", "This report is already public.")
+        changes = _reviewed(report, d, now)
+        return changes, _public_payload({**report, **changes}), None, True
+    if action == "redact":
+        changes = _redaction(report, p, d)
+        payload = _public_payload({**report, **changes})
+        if p.media:
+            payload["media"] = [m.model_dump() for m in p.media]
+        return changes, payload, None, False
     if action == "rate":
         return {"rating": p.score, "rating_comment": p.comment}, {"score": p.score, "comment": p.comment}, None, True
     if action == "reopen":

@@ -17,8 +17,6 @@ from sqlalchemy import and_
 from phananh.reports.tables import reports
 from phananh.workflow import Role, Status
 
-# Categories whose public position is snapped by default (a province edits the flag on the category page).
-SENSITIVE_BY_DEFAULT = frozenset({"an-ninh-trat-tu", "vi-pham-phap-luat", "y-te", "dich-benh"})
 # Without an area centroid a sensitive position is rounded to this grid: 0.005° ≈ 550 m (latitude).
 GRID_DEGREES = 0.005
 # A result and its photos are public once published (before, the agency's answer is still under review).

@@ -17,7 +17,7 @@ from phananh.api.deps import CurrentPrincipal, Engine, Now
 from phananh.auth.principal import Principal
 from phananh.directory import service as directory
 from phananh.errors import ApiError
-from phananh.reports.scope import public_clause
+from phananh.reports import visibility
 from phananh.reports.tables import reports
 from phananh.stats import queries
 from phananh.stats.scope import STAFF_VIEWERS, Scope, build_query, scope_of
@@ -85,12 +85,19 @@ async def map_points(
         conds = [r.lat.is_not(None), *queries._report_filter(q),
                  r.created_at >= queries.local_midnight(q.day_from), r.created_at < queries.local_midnight(q.day_to, 1)]
         if anonymous:
-            conds.append(public_clause())
+            conds.append(visibility.public_clause())
         rows = (await conn.execute(
-            select(r.id, r.lat, r.lon, r.status, r.urgent, r.next_due_at).where(*conds)
-            .order_by(r.created_at.desc()).limit(MAP_POINTS))).all()
-    return {"items": [{"id": x.id, "lat": x.lat, "lon": x.lon, "status": x.status, "urgent": x.urgent,
-                       "overdue": x.next_due_at is not None and x.next_due_at < now} for x in rows]}
+            select(r.id, r.lat, r.lon, r.status, r.urgent, r.next_due_at, r.category_id, r.area_id,
+                   *(r[c] for c in visibility.PUBLIC_FIELDS)).where(*conds)
+            .order_by(r.created_at.desc()).limit(MAP_POINTS))).mappings().all()
+    items = []
+    for x in rows:
+        # The public gets reviewed reports only, at their public position (snapped for sensitive categories).
+        location = visibility.public_view(x, d)["location"] if anonymous else {"lat": x["lat"], "lon": x["lon"]}
+        if location is not None:
+            items.append({"id": x["id"], **location, "status": x["status"], "urgent": x["urgent"],
+                          "overdue": x["next_due_at"] is not None and x["next_due_at"] < now})
+    return {"items": items}
 
 
 def _in_scope(message: dict, scope: Scope) -> bool:

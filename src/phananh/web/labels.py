@@ -37,6 +37,8 @@ ACTION = {
     "log_contact": "Agency leader contacted",
     "delegate": "Delegated to a handler",
     "comment": "Comment",
+    "make_public": "Made public by the Portal",
+    "redact": "Public view edited",
 }
 
 CHANNEL = {

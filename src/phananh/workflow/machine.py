@@ -96,6 +96,9 @@ ACTIONS: dict[str, Action] = {
         _a("log_contact", OPEN_STATES, None, DISPATCHER),
         _a("delegate", {_S.assigned, _S.in_progress}, None, LEADER),
         _a("comment", ALL_STATES, None, STAFF, REPORTER),
+        # The public view (reports/visibility.py): reviewed before the result, and edited by the Portal.
+        _a("make_public", {_S.received, _S.assigned, _S.in_progress}, None, DISPATCHER),
+        _a("redact", ALL_STATES - {_S.merged}, None, DISPATCHER),
     ]
 }
 

@@ -35,7 +35,7 @@ async def sign_in(c: httpx.AsyncClient, username: str) -> str:
     token = await form_token(c, "/dang-nhap")
     r = await c.post("/dang-nhap", data={"csrf_token": token, "username": username, "password": DEMO_PASSWORD})
     assert r.status_code == 303, r.text[:500]
-    return token
+    return await form_token(c, "/cong-khai")  # a signed-in browser's token is bound to its new session
 
 
 def field_errors(html: str) -> list[str]:
@@ -59,8 +59,8 @@ async def test_the_session_cookie_is_secure_over_https(app):
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver") as c:
         token = await form_token(c, "/dang-nhap")
         r = await c.post("/dang-nhap", data={"csrf_token": token, "username": "dispatcher", "password": DEMO_PASSWORD})
-        cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith("phananh_session="))
-        assert "Secure" in cookie
+        cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith("__Host-phananh_session="))
+        assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
 
 
 async def test_a_form_without_its_csrf_token_is_refused(browser):
@@ -254,9 +254,12 @@ async def test_citizen_signs_in_with_a_one_time_code_and_sees_their_reports(brow
     r = await browser.post("/dang-nhap-cong-dan/xac-thuc", data={"csrf_token": token, "phone": phone, "code": code})
     assert r.status_code == 303 and r.headers["location"] == "/cua-toi"
     description = f"Nước ngập sâu trước nhà ({uuid.uuid4().hex[:6]})"
+    page = await browser.get("/cua-toi")
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)">', page.text).group(1)
     api = await browser.post("/api/v1/reports", json={"category": "cap-thoat-nuoc", "description": description,
-                                                      "address": "Hẻm 12", "consent": True})
-    assert api.status_code == 201  # the cookie signs the app's API calls in too
+                                                      "address": "Hẻm 12", "consent": True},
+                             headers={"X-CSRF-Token": csrf})
+    assert api.status_code == 201  # the cookie signs the app's API calls in too (with the page's CSRF token)
     mine = await browser.get("/cua-toi")
     assert description in mine.text
 

@@ -12,6 +12,7 @@ from phananh.auth.service import principal_for_token
 from phananh.config import Settings
 from phananh.db import reading
 from phananh.errors import ApiError
+from phananh.server.cookies import CSRF_HEADER, SESSION_COOKIE, csrf_matches, read_cookie
 from phananh.workflow import Role
 
 
@@ -36,12 +37,22 @@ async def read_conn(engine: Annotated[AsyncEngine, Depends(get_engine)]) -> Asyn
         yield conn
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def get_principal(request: Request, engine: Annotated[AsyncEngine, Depends(get_engine)]) -> Principal:
+    """Who calls: a bearer token in Authorization, else the web session cookie; nobody without either.
+
+    A browser sends the cookie by itself, also when another site makes it post a form here: a write that relies
+    on the cookie must carry the session's CSRF token in `X-CSRF-Token` (the pages put it in a meta tag)."""
     auth = request.headers.get("authorization", "")
     scheme, _, token = auth.partition(" ")
-    if not token and request.cookies.get("phananh_session"):
-        token = request.cookies["phananh_session"]
-        scheme = "bearer"
+    if not token and (cookie := read_cookie(request, SESSION_COOKIE)):
+        token, scheme = cookie, "bearer"
+        if request.method not in SAFE_METHODS and not csrf_matches(
+                request.app.state.settings.secret_key, cookie, request.headers.get(CSRF_HEADER)):
+            raise ApiError(403, "csrf_failed", "This request needs the page's security token (X-CSRF-Token). "
+                                               "Reload the page and try again.")
     if not token:
         return ANONYMOUS
     if scheme.lower() != "bearer":

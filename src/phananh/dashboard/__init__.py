@@ -1,3 +1,3 @@
 """The leaders' dashboard page and the public statistics page."""
 
-from phananh.dashboard.routes import mount  # noqa: F401
+from phananh.dashboard.routes import mount, tile_urls  # noqa: F401

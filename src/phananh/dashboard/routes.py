@@ -1,7 +1,7 @@
 """HTML pages: the leaders' dashboard (/dashboard) and the public statistics page (/thong-ke).
 
-Both are standalone (their own template and static files); the dashboard signs in with the staff
-session cookie `phananh_session` that the staff login sets, or with its own small sign-in form.
+Both are standalone (their own template and static files); the dashboard reads with the staff session
+cookie (HttpOnly) that the staff sign-in page sets: without one it sends the browser there and back.
 """
 
 from __future__ import annotations
@@ -14,18 +14,25 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from phananh.web.settings import get_web_settings
+
 HERE = Path(__file__).parent
 STATIC_URL = "/dashboard/static"
-DEFAULT_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 _env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
 
 router = APIRouter(include_in_schema=False)
 
 
 def _tiles() -> dict:
-    """Map tiles from a configurable server; the map still shows its points when tiles fail."""
-    return {"url": os.environ.get("PHANANH_MAP_TILES_URL", DEFAULT_TILES),
+    """Map tiles from a configurable server (the citizen map's PHANANH_TILE_URL unless PHANANH_MAP_TILES_URL
+    says otherwise); the map still shows its points when tiles fail."""
+    return {"url": os.environ.get("PHANANH_MAP_TILES_URL") or get_web_settings().tile_url,
             "attribution": os.environ.get("PHANANH_MAP_TILES_ATTRIBUTION", "© OpenStreetMap")}
+
+
+def tile_urls() -> list[str]:
+    """Every tile server a page of ours may load images from (for the CSP's img-src)."""
+    return [get_web_settings().tile_url, _tiles()["url"]]
 
 
 def _render(name: str, **context) -> HTMLResponse:
@@ -35,7 +42,7 @@ def _render(name: str, **context) -> HTMLResponse:
 
 @router.get("/dashboard", response_class=HTMLResponse)
 async def dashboard(request: Request):
-    return _render("dashboard.html", login_url=os.environ.get("PHANANH_LOGIN_URL", ""))
+    return _render("dashboard.html", login_url=os.environ.get("PHANANH_LOGIN_URL") or "/dang-nhap")
 
 
 @router.get("/thong-ke", response_class=HTMLResponse)

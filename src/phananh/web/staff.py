@@ -52,7 +52,7 @@ async def sign_in(web: FormWeb):
 
 @router.post("/dang-xuat")
 async def sign_out(web: FormWeb):
-    token = web.request.cookies.get(SESSION_COOKIE)
+    token = web.session_token  # under its __Host- name over https
     if token:
         async with web.request.app.state.engine.begin() as conn:
             await auth_manage.revoke_token(conn, token)

@@ -30,12 +30,13 @@ window.PA = (function () {
   function drawCommon(ov) {
     const statuses = Object.entries(ov.by_status).filter(([, n]) => n > 0);
     chart("chart-status")?.setOption({
-      tooltip: { trigger: "item" }, legend: { bottom: 0, type: "scroll" },
+      tooltip: { trigger: "item", formatter: p => `${esc(p.name)}: ${num(p.value)} (${p.percent}%)` },
+      legend: { bottom: 0, type: "scroll" },
       series: [{ type: "pie", radius: ["35%", "65%"], data: statuses.map(([k, n]) => ({ name: STATUS[k] || k, value: n })) }],
     }, true);
     const cats = ov.by_category.slice(0, 15).reverse();
     chart("chart-category")?.setOption({
-      tooltip: {}, grid: { left: 150, right: 20, top: 10, bottom: 20 },
+      tooltip: { formatter: p => `${esc(p.name)}: ${num(p.value)}` }, grid: { left: 150, right: 20, top: 10, bottom: 20 },
       xAxis: { type: "value" }, yAxis: { type: "category", data: cats.map(c => c.name) },
       series: [{ type: "bar", data: cats.map(c => c.count), itemStyle: { color: "#0b5cad" } }],
     }, true);
@@ -52,7 +53,7 @@ window.PA = (function () {
     }, true);
     const rows = Object.entries(ov.on_time.by_stage).map(([stage, v]) => {
       const d = ov.durations[stage];
-      return `<tr><td>${STAGE[stage]}</td><td>${num(v.on_time)}</td><td>${num(v.late)}</td><td>${pct(v.rate)}</td>` +
+      return `<tr><td>${esc(STAGE[stage] || stage)}</td><td>${num(v.on_time)}</td><td>${num(v.late)}</td><td>${pct(v.rate)}</td>` +
              `<td>${duration(d.median_seconds)}</td><td>${duration(d.p90_seconds)}</td></tr>`;
     });
     const body = document.querySelector("#stages tbody");

@@ -1,4 +1,6 @@
-/* The leaders' dashboard: filters → overview; EventSource → refetch within a second; map; overdue list. */
+/* The leaders' dashboard: filters → overview; EventSource → refetch within a second; map; overdue list.
+   It reads with the HttpOnly staff session cookie; without one it goes to the staff sign-in page and back.
+   Every name from the server reaches HTML through PA.esc (ECharts formatters return HTML too). */
 "use strict";
 (function () {
   const API = "/api/v1";
@@ -33,23 +35,8 @@
   }
 
   function showSignIn() {
-    const login = body.dataset.loginUrl;
-    if (login) { location.href = login + "?next=" + encodeURIComponent(location.pathname); return; }
-    document.getElementById("signin").hidden = false;
-    document.getElementById("board").hidden = true;
+    location.href = (body.dataset.loginUrl || "/dang-nhap") + "?next=" + encodeURIComponent(location.pathname);
   }
-
-  document.getElementById("signin-form").addEventListener("submit", async (e) => {
-    e.preventDefault();
-    const f = new FormData(e.target);
-    const r = await fetch(API + "/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ username: f.get("username"), password: f.get("password") }) });
-    if (!r.ok) { PA.text("signin-error", "Sai tên đăng nhập hoặc mật khẩu."); return; }
-    const token = (await r.json()).access_token;
-    document.cookie = "phananh_session=" + encodeURIComponent(token) + "; path=/; SameSite=Strict" +
-      (location.protocol === "https:" ? "; Secure" : "");
-    location.reload();
-  });
 
   async function loadFilters() {
     const [cats, areas, agencies] = await Promise.all([
@@ -74,7 +61,6 @@
     if (granularity) p.set("granularity", granularity);
     const ov = await getJSON(API + "/stats/overview?" + p);
     document.getElementById("board").hidden = false;
-    document.getElementById("signin").hidden = true;
     render(ov);
     exportLinks();
   }
@@ -95,7 +81,7 @@
     PA.drawCommon(ov);
     const ranking = ov.on_time.agency_ranking.filter(a => a.on_time + a.late > 0).slice(0, 25).reverse();
     PA.chart("chart-agencies")?.setOption({
-      tooltip: { formatter: p => `${p.name}: ${PA.pct(p.value)}` }, grid: { left: 220, right: 40, top: 10, bottom: 20 },
+      tooltip: { formatter: p => `${PA.esc(p.name)}: ${PA.pct(p.value)}` }, grid: { left: 220, right: 40, top: 10, bottom: 20 },
       xAxis: { type: "value", max: 1, axisLabel: { formatter: v => Math.round(v * 100) + "%" } },
       yAxis: { type: "category", data: ranking.map(a => a.name) },
       series: [{ type: "bar", data: ranking.map(a => a.rate), itemStyle: { color: "#2e7d32" },
@@ -104,7 +90,7 @@
     document.querySelector("#overdue tbody").innerHTML = ov.now.overdue_list.map(r =>
       `<tr><td class="${r.urgent ? "urgent" : ""}">${PA.esc(r.code)}</td><td>${PA.esc(r.title)}</td>` +
       `<td>${PA.esc(r.category?.name)}</td><td>${PA.esc(r.agency?.name || "Cổng TTĐT tỉnh")}</td>` +
-      `<td>${r.stages.map(st => PA.STAGE[st] || st).join(", ")}</td><td>${PA.duration(r.overdue_seconds)}</td></tr>`
+      `<td>${PA.esc(r.stages.map(st => PA.STAGE[st] || st).join(", "))}</td><td>${PA.duration(r.overdue_seconds)}</td></tr>`
     ).join("") || `<tr><td colspan="6">Không có phản ánh quá hạn.</td></tr>`;
   }
 
@@ -122,7 +108,9 @@
   function setupMap() {
     if (!window.L) return;
     map = L.map("map").setView([9.18, 105.15], 9);
-    const tiles = L.tileLayer(body.dataset.tilesUrl, { attribution: body.dataset.tilesAttribution, maxZoom: 18 });
+    // The tile server learns our origin only (OSM's policy wants a Referer), never a page's path.
+    const tiles = L.tileLayer(body.dataset.tilesUrl, { attribution: body.dataset.tilesAttribution, maxZoom: 18,
+                                                       referrerPolicy: "strict-origin" });
     tiles.addTo(map);  // if tiles fail to load, the points below still show on a plain background
   }
 
@@ -135,7 +123,7 @@
     for (const p of data.items) {
       const color = p.overdue ? "#c62828" : p.urgent ? "#e08a00" : "#0b5cad";
       cluster.addLayer(L.circleMarker([p.lat, p.lon], { radius: 6, color, fillOpacity: .8 })
-        .bindTooltip(PA.STATUS[p.status] || p.status));
+        .bindTooltip(PA.esc(PA.STATUS[p.status] || p.status)));  // a Leaflet tooltip's string is HTML
     }
     heat = L.heatLayer ? L.heatLayer(data.items.map(p => [p.lat, p.lon, 1]), { radius: 20 }) : null;
     (mapMode === "heat" && heat ? heat : cluster).addTo(map);

@@ -217,6 +217,22 @@
     retryTimer = setTimeout(flush, (retryDelay + Math.random()) * 1000);
   }
 
+  // A signed-in citizen's browser sends its session cookie: the API then wants the page's CSRF token too. The page
+  // may be an offline copy from an older session, so on a refusal the token is read again from a fresh page.
+  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  async function post(draft, body) {
+    const send = () => fetch("/api/v1/reports?lang=" + lang, { method: "POST", body: body, credentials: "same-origin",
+      headers: { "Idempotency-Key": draft.key, "Accept": "application/json", "X-CSRF-Token": csrfMeta ? csrfMeta.content : "" } });
+    const res = await send();
+    if (res.status !== 403 || !csrfMeta) return res;
+    const code = ((await res.clone().json().catch(() => ({}))).error || {}).code;
+    if (code !== "csrf_failed") return res;
+    const page = await (await fetch("/", { credentials: "same-origin" })).text();
+    const fresh = new DOMParser().parseFromString(page, "text/html").querySelector('meta[name="csrf-token"]');
+    if (fresh) csrfMeta.content = fresh.content;
+    return send();
+  }
+
   let flushing = false;
   async function flush() {
     if (flushing) return;
@@ -229,8 +245,7 @@
         draft.photos.forEach((blob, i) => body.append("files", blob, "photo-" + (i + 1) + ".jpg"));
         let res;
         try {
-          res = await fetch("/api/v1/reports?lang=" + lang, { method: "POST", body: body, credentials: "same-origin",
-            headers: { "Idempotency-Key": draft.key, "Accept": "application/json" } });
+          res = await post(draft, body);
         } catch (e) { retryLater(null); break; } // no connection after all: keep it for later
         if (res.ok) {
           retryDelay = 0;

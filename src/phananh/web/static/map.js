@@ -5,7 +5,9 @@
   function make(el, zoom) {
     const lat = parseFloat(el.dataset.lat), lon = parseFloat(el.dataset.lon);
     const map = L.map(el, { scrollWheelZoom: false }).setView([lat, lon], zoom || parseInt(el.dataset.zoom || "15", 10));
-    const layer = L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution || "" });
+    // The tile server learns our origin only (OSM's policy wants a Referer), never a page's path or tracking code.
+    const layer = L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution || "",
+                                                  referrerPolicy: "strict-origin" });
     let reported = false;
     layer.on("tileerror", function () {
       if (!reported) { reported = true; el.classList.add("no-tiles"); el.dispatchEvent(new CustomEvent("tiles-failed")); }

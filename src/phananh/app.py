@@ -15,10 +15,12 @@ from phananh.db import create_engine, utcnow
 from phananh.directory.routes import router as directory_router
 from phananh.errors import install_error_handlers
 from phananh.reports.routes import router as reports_router
+from phananh.security import limits as rate_limits
 from phananh import web
 from phananh.open311.api import router as open311_router
 from phananh.server.backpressure import install_backpressure
-from phananh.server.middleware import LanguageAndSizeLimit
+from phananh.server.body_limits import BodyLimits
+from phananh.server.middleware import LanguageAndSizeLimit, SecurityHeaders
 from phananh import dashboard as dashboard_pages, live
 from phananh.exports.routes import router as exports_router
 from phananh.stats.routes import router as stats_router
@@ -27,11 +29,11 @@ from phananh.sla.routes import router as sla_router
 from phananh.worker import EmbeddedScheduler
 
 log = logging.getLogger("phananh")
-MAX_REQUEST_BYTES_OVERHEAD = 1024 * 1024
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    rate_limits.check_settings(settings)  # a malformed PHANANH_LIMIT_* stops the start, not the first request
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if scheduler is not None:
             await scheduler.stop()
         await live.close(app)
+        await rate_limits.close(app)
         await app.state.engine.dispose()
 
     app = FastAPI(
@@ -50,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="REST API v1 of the field-report system (ARCHITECTURE §6).",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # our own page (api/openapi.py): Swagger UI from vendored files, no inline script
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -58,9 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.clock = utcnow
     install_error_handlers(app)
     openapi.install(app)
-    max_body = settings.max_video_bytes * settings.max_files_per_report + MAX_REQUEST_BYTES_OVERHEAD
 
-    app.add_middleware(LanguageAndSizeLimit, max_body=max_body)
+    app.add_middleware(LanguageAndSizeLimit, limits=BodyLimits(settings))  # body caps per route
 
     api = APIRouter(prefix="/api/v1")
     api.include_router(reports_router)  # first: FastAPI tries routes in order, and submit is the hot path
@@ -81,4 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     web.install(app)  # the people's pages: /, /portal, /agency, /cong-khai, /admin, /static
     # Last, so that it is the outermost middleware: a shed request costs nothing else.
     install_backpressure(app, max_in_flight=settings.max_in_flight, retry_after=settings.retry_after_seconds)
+    # Outside even that: a shed request's 503 gets the headers too (a list appended, nothing else).
+    app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age,
+                       img_sources=[*dashboard_pages.tile_urls(), *settings.csp_extra_img_src.split()])
     return app

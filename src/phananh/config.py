@@ -76,6 +76,21 @@ class Settings(BaseSettings):
     max_video_seconds: float = 120.0
     ffprobe_timeout_seconds: float = 15.0
 
+    # --- Abuse limits (phananh.security.limits, issue 11 part 1) ---
+    # Each budget `PHANANH_LIMIT_<NAME>` is in the `limits` notation ("5/hour;10/day"); "" switches it off.
+    # Counters live in Redis when redis_url is set, else in the database (table rate_counters).
+    # Proxies whose X-Forwarded-For is believed (comma list of IPs or CIDRs); empty: the header is ignored.
+    trusted_proxies: str = ""
+    limit_otp_request_per_phone: str = "1/minute;5/hour;10/day"
+    limit_otp_request_per_ip: str = "20/hour"
+    limit_otp_verify_failures_per_phone: str = "10/hour"
+    # Per-IP budgets only stop floods: thousands of phones share one carrier-grade NAT address.
+    limit_submit_per_ip: str = "600/hour;5000/day"
+    limit_media_per_ip: str = "4000/hour;20000/day"  # megabytes of uploads (each request rounded up to 1 MB)
+    limit_submit_per_account: str = "30/hour;100/day"  # signed-in citizens (staff are not limited)
+    limit_media_per_account: str = "500/hour;2000/day"  # megabytes
+    limit_open311_per_key: str = "1000/hour;10000/day"  # POST /open311/v2/requests per partner API key
+
     # --- Tamper evidence (phananh.audit, issue 12 part 4): the sealed hash chain of events ---
     # The scheduler (serve in embedded mode, or `phananh worker`) seals new events this often; 0 turns it off.
     audit_seal_interval_seconds: float = 5.0
@@ -83,6 +98,21 @@ class Settings(BaseSettings):
     audit_block_max_events: int = 10_000
     # PostgreSQL: how long a pass waits for transactions still writing events before it leaves them to the next.
     audit_seal_wait_seconds: float = 5.0
+
+    # --- Clean photos (phananh.reports.derivatives, issue 12 part 2): public derivatives of photos ---
+    # The worker (inside serve in embedded mode, or `phananh worker`) makes pending derivatives this often; 0: off.
+    derivative_interval_seconds: float = 2.0
+    # Photos built per pass (each ~0.2-1 s of CPU in a thread); a failing one is retried with backoff, then failed.
+    derivative_batch: int = 4
+    derivative_max_attempts: int = 5
+    # The public copy's longest side in pixels.
+    derivative_max_side: int = 2048
+
+    # --- Web hardening (phananh.server.middleware.SecurityHeaders, issue 11 part 3) ---
+    # Strict-Transport-Security max-age, sent on answers to https requests only; 0: no HSTS header.
+    hsts_max_age: int = 31_536_000
+    # More image sources for the CSP's img-src (space-separated origins), besides 'self' and the map tile hosts.
+    csp_extra_img_src: str = ""
 
     def mfa_roles(self) -> frozenset[str]:
         """The roles that must enrol a second factor (see `mfa_required_roles`)."""

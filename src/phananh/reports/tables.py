@@ -125,3 +125,26 @@ identity_reads = Table(
     Column("at", UtcDateTime, nullable=False),
     Column("via", String(64), nullable=False),
 )
+
+# The public copy of each photo (issue 9): re-encoded without metadata, faces and plates blurred. A durable job:
+# the worker creates the row for every photo that has none, claims it, and retries with backoff. Boxes are pixel
+# rectangles on the upright original: `auto_boxes` from the detector (found once, then kept so that `hidden_auto`
+# indexes stay valid), `manual_boxes` drawn by a dispatcher, `hidden_auto` the automatic ones a dispatcher undid.
+media_derivatives = Table(
+    "media_derivatives",
+    metadata,
+    Column("media_id", Id, ForeignKey("media.id"), primary_key=True, autoincrement=False),
+    Column("status", String(16), nullable=False),  # pending | ready | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    # Claimable once this instant has passed (NULL: at once); a claim pushes it out by the lease.
+    Column("next_attempt_at", UtcDateTime),
+    # Bumped by each redaction: a job finishing an older revision does not overwrite the newer request.
+    Column("revision", Integer, nullable=False, default=0),
+    Column("path", String(300)),
+    Column("auto_boxes", JSON),
+    Column("manual_boxes", JSON),
+    Column("hidden_auto", JSON),
+    Column("error", Text),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+Index("ix_media_derivatives_due", media_derivatives.c.status, media_derivatives.c.next_attempt_at)

@@ -27,6 +27,7 @@ from phananh.stats.routes import router as stats_router
 from phananh.notifications.routes import router as notifications_router
 from phananh.sla.routes import router as sla_router
 from phananh.worker import EmbeddedScheduler
+from phananh.audit.pages import router as audit_pages
 
 log = logging.getLogger("phananh")
 
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
     dashboard_pages.mount(app)  # /dashboard, /thong-ke and their static files
     app.include_router(open311_router)  # /open311/v2 and /api/v1/admin/api-keys
+    app.include_router(audit_pages)  # /admin/nhat-ky, before web's /admin/{entity}
     web.install(app)  # the people's pages: /, /portal, /agency, /cong-khai, /admin, /static
     # Last, so that it is the outermost middleware: a shed request costs nothing else.
     install_backpressure(app, max_in_flight=settings.max_in_flight, retry_after=settings.retry_after_seconds)

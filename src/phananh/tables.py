@@ -10,3 +10,4 @@ from phananh.notifications.tables import notifications  # noqa: F401
 from phananh.stats.tables import stats_ratings, stats_report_facts, stats_reports, stats_stages  # noqa: F401
 from phananh.exports.tables import exports  # noqa: F401
 from phananh.audit.tables import audit_blocks, audit_events, audit_verifications  # noqa: F401
+from phananh.security.tables import rate_counters  # noqa: F401

@@ -1,0 +1,1 @@
+"""Abuse limits shared by every process and server (issue 11)."""

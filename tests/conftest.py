@@ -108,8 +108,9 @@ class Clock:
 @pytest.fixture(scope="session")
 def settings(db_url, tmp_path_factory) -> Settings:
     media = tmp_path_factory.mktemp("media")
+    # session_idle_minutes: the `tokens` fixture signs in once for the whole (long) run.
     return Settings(database_url=db_url, media_dir=media, var_dir=media.parent, demo_password=DEMO_PASSWORD,
-                    max_photo_bytes=2 * 1024 * 1024)
+                    session_idle_minutes=24 * 60, max_photo_bytes=2 * 1024 * 1024)
 
 
 @pytest.fixture(scope="session")

@@ -54,7 +54,7 @@ def test_migrate_and_seed_demo_make_a_living_system(fresh_db):
 
 
 def test_create_user(fresh_db):
-    r = run(fresh_db, "create-user", "canbo.moi", "--role", "handler", "--agency", "so-y-te", "--password", "bi-mat-123")
+    r = run(fresh_db, "create-user", "canbo.moi", "--role", "handler", "--agency", "so-y-te", "--password", "bi-mat-cua-can-bo")
     assert r.returncode == 0, r.stderr
     bad = run(fresh_db, "create-user", "x", "--role", "vua", "--password", "p")
     assert bad.returncode != 0 and "unknown staff role" in bad.stderr

@@ -18,6 +18,8 @@ from phananh.open311.cli import api_key_app  # noqa: E402
 app.add_typer(api_key_app, name="api-key")
 from phananh.audit.cli import audit_app  # noqa: E402
 app.add_typer(audit_app, name="audit")
+from phananh.auth.cli import user_app  # noqa: E402
+app.add_typer(user_app, name="user")
 
 
 def _ensure_var_dirs() -> None:
@@ -127,6 +129,11 @@ def create_user(
 
     if role not in {r.value for r in Role} or role in ("anonymous", "system", "citizen"):
         raise typer.BadParameter(f"unknown staff role {role!r}", param_hint="--role")
+    if password:
+        from phananh.auth.passwords import password_problem
+
+        if problem := password_problem(password):
+            raise typer.BadParameter(problem.message.format(**problem.params), param_hint="--password")
 
     async def _run():
         engine = create_engine(get_settings().database_url)

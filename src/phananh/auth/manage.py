@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from phananh.auth.passwords import check_password
 from phananh.auth.security import hash_password, token_hash
 from phananh.auth.tables import api_tokens, users
 from phananh.errors import ApiError
@@ -12,7 +13,6 @@ from phananh.workflow import Role
 
 AGENCY_ROLES = {Role.handler, Role.agency_leader}
 STAFF_ROLE_CHOICES = (Role.dispatcher, Role.handler, Role.agency_leader, Role.supervisor, Role.admin)
-MIN_PASSWORD = 10
 
 
 async def revoke_token(conn: AsyncConnection, token: str) -> None:
@@ -30,9 +30,8 @@ def check_staff_fields(*, role: str, agency_id: int | None, password: str | None
     if role in AGENCY_ROLES and agency_id is None:
         raise ApiError(422, "agency_required", "Handlers and agency leaders belong to an agency.",
                        details={"field": "agency"})
-    if (new or password) and len(password or "") < MIN_PASSWORD:
-        raise ApiError(422, "weak_password", "The password needs at least {n} characters.",
-                       details={"field": "password"}, n=MIN_PASSWORD)
+    if new or password:
+        check_password(password or "")
 
 
 async def save_staff(

@@ -13,6 +13,8 @@ class Principal:
     agency_id: int | None = None
     area_id: int | None = None
     phone: str | None = None
+    # Must enrol a second factor first (PHANANH_MFA_REQUIRED_ROLES): may reach only the enrolment and sign-out.
+    mfa_pending: bool = False
 
     @property
     def is_staff(self) -> bool:

@@ -58,11 +58,19 @@ async def get_principal(request: Request, engine: Annotated[AsyncEngine, Depends
     if scheme.lower() != "bearer":
         raise ApiError(401, "unauthorized", "Use a bearer token.", headers={"WWW-Authenticate": "Bearer"})
     async with reading(engine) as conn:
-        principal = await principal_for_token(conn, token.strip())
+        principal = await principal_for_token(conn, token.strip(), request.app.state.settings)
     if principal is None:
         raise ApiError(401, "invalid_token", "The sign-in has expired or is not valid; sign in again.",
                        headers={"WWW-Authenticate": "Bearer"})
+    if principal.mfa_pending and request.url.path not in MFA_ENROLMENT_PATHS:
+        raise ApiError(403, "mfa_enrolment_required",
+                       "Set up the second factor first (POST /api/v1/auth/mfa/totp/setup, then /confirm).")
     return principal
+
+
+# All that a staff member who must enrol a second factor and has not yet may call (issue 11).
+MFA_ENROLMENT_PATHS = frozenset({"/api/v1/auth/mfa/totp/setup", "/api/v1/auth/mfa/totp/confirm",
+                                 "/api/v1/auth/logout", "/api/v1/auth/me"})
 
 
 def require_roles(*roles: Role):

@@ -23,6 +23,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from phananh.auth.principal import ANONYMOUS, Principal
 from phananh.auth.service import principal_for_token
+from phananh.db import reading
 from phananh.directory import service as directory_service
 from phananh.directory.service import Directory
 from phananh.i18n import LANGUAGES, current_language, gettext, pick_language
@@ -133,10 +134,10 @@ async def get_web(request: Request) -> Web:
     current_language.set(lang)
     principal, set_cookies = ANONYMOUS, {}
     token = read_cookie(request, SESSION_COOKIE)
-    async with request.app.state.engine.connect() as conn:
+    async with reading(request.app.state.engine) as conn:  # reads only: never holds SQLite's write lock
         directory = await directory_service.load(conn)  # names for codes on every page (cached per process)
         if token:
-            principal = await principal_for_token(conn, token) or ANONYMOUS
+            principal = await principal_for_token(conn, token, request.app.state.settings) or ANONYMOUS
     if token and principal is ANONYMOUS:
         set_cookies[SESSION_COOKIE] = (None, {})
     unread = await _unread_notices(request, principal) if principal.user_id else 0
@@ -180,6 +181,8 @@ FormWeb = Annotated[Web, Depends(get_form_web)]
 def require_staff(web: Web, *roles: Role) -> Principal:
     """The signed-in staff member with one of `roles`; otherwise off to the sign-in page."""
     p = web.principal
+    if p.mfa_pending:  # must set up the second factor before anything else
+        raise Redirect("/dang-nhap/xac-thuc-hai-buoc")
     if p.role not in roles:
         if p.role in (Role.anonymous, Role.citizen):
             raise Redirect(f"/dang-nhap?next={quote(web.request.url.path)}")

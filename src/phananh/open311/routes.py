@@ -29,6 +29,7 @@ from phananh.open311.present import service_name
 from phananh.open311.settings import get_open311_settings
 from phananh.open311.submit import post_request
 from phananh.reports import media as media_store
+from phananh.server.forms import read_form
 from phananh.sla.calendar import TZ
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], include_in_schema=False)
@@ -163,9 +164,13 @@ async def _fields(request: Request) -> dict[str, list[str]]:
         if ctype.startswith("application/json"):
             body = _json_fields(await request.body())
         else:
+            settings = request.app.state.settings
             try:
-                form = await request.form(max_files=6, max_fields=200)
-            except Exception:
+                form = await read_form(request, max_files=settings.max_files_per_report,
+                                       max_file_bytes=settings.max_video_bytes)
+            except ApiError as exc:
+                if exc.status == 413:
+                    raise Open311Error(413, "A file is larger than the limit.")
                 raise Open311Error(400, "The form data could not be read.")
             body = {}
             for k, v in form.multi_items():
@@ -204,8 +209,8 @@ def _json_fields(raw: bytes) -> dict[str, list[str]]:
 async def post_service_request(request: Request, engine: Engine, settings: AppSettings, now: Now, fmt: str = "xml"):
     fields = await _fields(request)
     presented = next((v for v in fields.get("api_key", []) if v.strip()), None) or request.headers.get("x-api-key")
-    uploads = [media_store.check_upload(f.filename or name, data, settings)
-               for name, f in getattr(request.state, "open311_uploads", []) if (data := await f.read())]
+    uploads = [u for name, f in getattr(request.state, "open311_uploads", [])
+               if (u := await media_store.accept_upload(f.file, f.filename or name, settings)) is not None]
     async with engine.begin() as conn:
         key = await keys.authenticate(conn, presented)
         if key is None:

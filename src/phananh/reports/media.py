@@ -1,63 +1,125 @@
-"""Photos and short videos: type checked by content, size limited, stored by content hash."""
+"""Photos and short videos: type checked by content, photos decoded and re-encoded (reports.photos), videos
+checked by structure (reports.videos), size limited, stored by content hash."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import os
+import tempfile
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import quote
 
 import filetype
-from PIL import Image, UnidentifiedImageError
+from sqlalchemy import select
 
 from phananh.config import Settings
 from phananh.errors import ApiError
+from phananh.reports.codes import report_code
+from phananh.reports.photos import decode_photo, encode_jpeg
+from phananh.reports.tables import reports
+from phananh.reports.videos import probe_video
+
+__all__ = ["Upload", "accept_upload", "check_upload", "content_disposition", "decode_photo", "download_name",
+           "encode_jpeg", "open_path", "store", "store_all"]
 
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"}
 VIDEO_TYPES = {"video/mp4", "video/quicktime"}
 _EXT = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic", "image/heif": "heif",
         "video/mp4": "mp4", "video/quicktime": "mov"}
+_CHUNK = 1024 * 1024
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Upload:
     filename: str
-    data: bytes
-    content_type: str  # as detected from the bytes, never as declared
+    data: bytes  # a photo as it will be stored (re-encoded JPEG); empty for a video, which waits on disk in `spooled`
+    content_type: str  # of what is stored, found from the bytes, never as declared
     kind: str  # photo | video
     sha256: str
+    size: int = -1
+    spooled: Path | None = None  # a checked video, moved into place by `store` (deleted if never stored)
+
+    def __post_init__(self):
+        if self.size < 0:
+            object.__setattr__(self, "size", len(self.data))
+        if self.spooled is not None:
+            weakref.finalize(self, _unlink_quietly, self.spooled)
 
 
 def check_upload(filename: str, data: bytes, settings: Settings) -> Upload:
-    """Refuse what is not a photo or a short video, by looking at the bytes themselves."""
-    guess = filetype.guess(data[:8192]) if data else None
+    """Refuse what is not a photo or a short video, by looking at the bytes themselves (CPU-bound: call it in a
+    thread, as `accept_upload` does)."""
+    with tempfile.SpooledTemporaryFile(max_size=_CHUNK) as f:
+        f.write(data)
+        return _accept(f, filename, settings)
+
+
+async def accept_upload(file: BinaryIO, filename: str, settings: Settings) -> Upload | None:
+    """`check_upload` for a spooled form file, read in a worker thread (a photo's decoding and re-encoding takes
+    tens to hundreds of milliseconds); None for an empty file."""
+    return await asyncio.to_thread(_accept, file, filename, settings)
+
+
+def _accept(f: BinaryIO, name: str, settings: Settings) -> Upload | None:
+    f.seek(0, os.SEEK_END)
+    size = f.tell()
+    if size == 0:
+        return None
+    f.seek(0)
+    guess = filetype.guess(f.read(8192))
     mime = guess.mime if guess else None
     if mime in PHOTO_TYPES:
-        if len(data) > settings.max_photo_bytes:
-            raise ApiError(413, "file_too_large", "The file {name} is larger than the limit of {limit} MB.",
-                           name=filename, limit=settings.max_photo_bytes // 2**20)
-        if mime in {"image/jpeg", "image/png", "image/webp"}:
-            _verify_image(filename, data)
-        kind = "photo"
-    elif mime in VIDEO_TYPES:
-        if len(data) > settings.max_video_bytes:
-            raise ApiError(413, "file_too_large", "The file {name} is larger than the limit of {limit} MB.",
-                           name=filename, limit=settings.max_video_bytes // 2**20)
-        kind = "video"
-    else:
-        raise ApiError(415, "unsupported_file_type",
-                       "The file {name} is not a photo (JPEG, PNG, WebP, HEIC) or a video (MP4).", name=filename)
-    return Upload(filename, data, mime, kind, hashlib.sha256(data).hexdigest())
+        _check_size(name, size, settings.max_photo_bytes)
+        f.seek(0)
+        img = decode_photo(f.read(), name=name, max_pixels=settings.max_photo_pixels)
+        data = encode_jpeg(img, keep_exif=img.info.get("exif") or None, max_side=settings.photo_max_side,
+                           quality=settings.photo_jpeg_quality)
+        return Upload(name, data, "image/jpeg", "photo", hashlib.sha256(data).hexdigest())
+    if mime in VIDEO_TYPES:
+        _check_size(name, size, settings.max_video_bytes)
+        path, digest = _spool(f, settings)
+        try:
+            content_type = probe_video(path, name=name, max_seconds=settings.max_video_seconds,
+                                       timeout=settings.ffprobe_timeout_seconds)
+        except BaseException:
+            _unlink_quietly(path)
+            raise
+        return Upload(name, b"", content_type, "video", digest, size=size, spooled=path)
+    raise ApiError(415, "unsupported_file_type",
+                   "The file {name} is not a photo (JPEG, PNG, WebP, HEIC) or a video (MP4).", name=name)
 
 
-def _verify_image(filename: str, data: bytes) -> None:
+def _check_size(name: str, size: int, limit: int) -> None:
+    if size > limit:
+        raise ApiError(413, "file_too_large", "The file {name} is larger than the limit of {limit} MB.",
+                       name=name, limit=limit // 2**20)
+
+
+def _spool(f: BinaryIO, settings: Settings) -> tuple[Path, str]:
+    """Copy a video to a durable temporary file beside the media store (same file system, so `store` moves it)."""
+    incoming = Path(settings.media_dir) / ".incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=incoming, suffix=".part")
+    digest = hashlib.sha256()
+    f.seek(0)
+    with os.fdopen(fd, "wb") as out:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    return Path(name), digest.hexdigest()
+
+
+def _unlink_quietly(path: Path) -> None:
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ApiError(415, "unsupported_file_type", "The file {name} is not a valid image.", name=filename)
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 async def store_all(uploads: list[Upload], settings: Settings) -> list[str]:
@@ -75,12 +137,15 @@ def store(upload: Upload, settings: Settings) -> str:
     if not path.exists():
         new_dir = not path.parent.exists()
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp" + str(os.getpid()))
-        with open(tmp, "wb") as f:
-            f.write(upload.data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        if upload.spooled is not None:  # a video, already written and fsynced by `_spool`
+            os.replace(upload.spooled, path)
+        else:
+            tmp = path.with_suffix(".tmp" + str(os.getpid()))
+            with open(tmp, "wb") as f:
+                f.write(upload.data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
         # The file's name is durable only once its directory is: else a power cut could keep the row, not the file.
         _fsync_dir(path.parent)
         if new_dir:
@@ -98,3 +163,16 @@ def _fsync_dir(directory: Path) -> None:
 
 def open_path(rel: str, settings: Settings) -> Path:
     return Path(settings.media_dir) / rel
+
+
+async def download_name(conn, row: dict) -> str:
+    """The name a saved copy gets: the report's code and the media id, e.g. `PA-2026-000123-7.jpg`."""
+    created = (await conn.execute(select(reports.c.created_at).where(reports.c.id == row["report_id"]))).scalar()
+    code = report_code(row["report_id"], created) if created else "media"
+    return f"{code}-{row['id']}.{_EXT.get(row['content_type'], 'bin')}"
+
+
+def content_disposition(filename: str) -> str:
+    """`inline` with an ASCII-safe `filename` and the exact one as RFC 5987 `filename*`."""
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in filename) or "media"
+    return f"inline; filename=\"{safe}\"; filename*=UTF-8''{quote(filename, safe='')}"

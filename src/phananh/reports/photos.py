@@ -42,7 +42,7 @@ def decode_photo(data: bytes, *, name: str = "photo", max_pixels: int = MAX_PIXE
     if not _ends_where_the_image_ends(img.format, data):
         raise _not_an_image(name)
     try:
-        if img.format == "JPEG" and max(width, height) >= 2 * MAX_SIDE:
+        if img.format in ("JPEG", "MPO") and max(width, height) >= 2 * MAX_SIDE:
             img.draft("RGB", (width // 2, height // 2))  # DCT scaling: a huge JPEG decodes at half size, 4x faster
         img.load()
         exif = img.getexif()
@@ -73,7 +73,7 @@ def encode_jpeg(img: Image.Image, *, keep_exif: bytes | None = None, max_side: i
         img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     options = {"quality": quality}
-    if keep_exif:
+    if keep_exif and len(keep_exif) <= 65_000:  # a JPEG's APP1 segment holds at most 64 KB
         options["exif"] = keep_exif
     icc = img.info.get("icc_profile")
     if icc:
@@ -97,7 +97,7 @@ def _ends_where_the_image_ends(fmt: str, data: bytes) -> bool:
         return len(data) >= 8 and struct.unpack_from("<I", data, 4)[0] + 8 in (len(data), len(data) - 1)
     if fmt == "HEIF":
         return iso_boxes_fill(data)
-    if fmt == "JPEG":
+    if fmt in ("JPEG", "MPO"):  # MPO: a phone's JPEG with a second image (depth map, preview) after it
         end = data.rfind(b"\xff\xd9")
         tail = data[end + 2:].lower() if end >= 0 else data.lower()
         return not any(tag in tail for tag in _MARKUP)
@@ -129,7 +129,7 @@ def iso_boxes_fill(data: bytes) -> bool:
             (size,) = struct.unpack_from(">Q", data, pos + 8)
         elif size == 0:  # the last box runs to the end of the file
             return kind == b"mdat"
-        if size < 8 or not kind.isascii():
+        if size < 8 or not all(32 <= c < 127 for c in kind):
             return False
         pos += size
     return pos == n

@@ -78,9 +78,9 @@ async def uploads_from(form: FormData, settings, name: str = "files") -> list[me
     files = []
     for value in form.getlist(name):
         if isinstance(value, UploadFile):
-            data = await value.read()
-            if data:
-                files.append(media_store.check_upload(value.filename or name, data, settings))
+            upload = await media_store.accept_upload(value.file, value.filename or name, settings)
+            if upload is not None:
+                files.append(upload)
     return files
 
 

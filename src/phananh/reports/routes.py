@@ -20,6 +20,7 @@ from phananh.errors import ApiError, invalid, invalid_fields
 from phananh.reports import media as media_store
 from phananh.reports import queries, service
 from phananh.reports.present import media_view, report_view
+from phananh.server.forms import read_form
 from phananh.reports.schemas import (
     ACTION_BODIES,
     EventList,
@@ -63,18 +64,15 @@ async def _read_json(request: Request) -> Any:
 
 
 async def _read_multipart(request: Request, settings) -> tuple[dict, list[media_store.Upload]]:
-    try:
-        form = await request.form(max_files=settings.max_files_per_report, max_fields=100,
-                                  max_part_size=settings.max_video_bytes)
-    except Exception as exc:  # starlette raises several types for bad multipart bodies
-        raise ApiError(400, "bad_multipart", "The form data could not be read: {reason}", reason=str(exc)[:200])
+    form = await read_form(request, max_files=settings.max_files_per_report, max_fields=100,
+                           max_file_bytes=settings.max_video_bytes, max_part_size=settings.max_json_submit_bytes)
     body: dict[str, Any] = {}
     uploads: list[media_store.Upload] = []
     for key, value in form.multi_items():
         if isinstance(value, UploadFile):
-            data = await value.read()
-            if data:
-                uploads.append(media_store.check_upload(value.filename or key, data, settings))
+            upload = await media_store.accept_upload(value.file, value.filename or key, settings)
+            if upload is not None:
+                uploads.append(upload)
         elif key in ("report", "payload", "data", "body"):
             try:
                 part = json.loads(value)

@@ -45,11 +45,13 @@ async def _save(conn: AsyncConnection, table, code: str, values: dict, *, new: b
 
 
 async def save_category(conn: AsyncConnection, *, code: str, name_vi: str, name_en: str, hint_vi: str = "",
-                        hint_en: str = "", group_code: str = "khac", active: bool = True, new: bool) -> None:
+                        hint_en: str = "", group_code: str = "khac", active: bool = True, sensitive: bool = False,
+                        new: bool) -> None:
+    """`sensitive`: the public position of its reports is snapped to the commune (reports/visibility.py)."""
     _check_code(code)
     _required(name_vi=name_vi, name_en=name_en)
     await _save(conn, categories, code, dict(name_vi=name_vi, name_en=name_en, hint_vi=hint_vi, hint_en=hint_en,
-                                             group_code=group_code or "khac", active=active,
+                                             group_code=group_code or "khac", active=active, sensitive=sensitive,
                                              **({"keywords": []} if new else {})), new=new)
 
 

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter
 
+from phananh.auth import lockout
 from phananh.auth import manage as auth_manage
+from phananh.db import utcnow
+from phananh.security.limits import client_ip
 from phananh.directory import manage as directory_manage
 from phananh.directory import service as directory
 from phananh.errors import ApiError
@@ -33,8 +36,9 @@ ENTITIES: dict[str, dict] = {
         Field("code", "Code", required=True), Field("name_vi", "Name (Vietnamese)", required=True),
         Field("name_en", "Name (English)", required=True), Field("hint_vi", "Hint (Vietnamese)", "textarea"),
         Field("hint_en", "Hint (English)", "textarea"), Field("group_code", "Group"),
+        Field("sensitive", "Sensitive: public position shown only at the commune", "checkbox"),
         Field("active", "Active", "checkbox")],
-        "columns": ["code", "name_vi", "name_en", "group_code", "active"]},
+        "columns": ["code", "name_vi", "name_en", "group_code", "sensitive", "active"]},
     "co-quan": {"title": "Agencies", "key": "code", "fields": [
         Field("code", "Code", required=True), Field("name", "Name", required=True),
         Field("kind", "Kind", "select", "agency_kinds", True), Field("parent", "Parent agency", "select", "agencies"),
@@ -83,6 +87,7 @@ async def _rows_and_choices(web: Web, entity: str) -> tuple[list[dict], dict]:
 EXTRA_LINKS = [
     {"href": "/admin/lich", "title": "Working calendar", "note": "days off and make-up working days"},
     {"href": "/admin/khoa-api", "title": "Partner API keys", "note": "Open311 and partner access"},
+    {"href": "/admin/nhat-ky", "title": "Tamper-evident record", "note": "the sealed chain of events, its head and checks"},
 ]
 
 _ROLE_LABELS = {Role.dispatcher: "Portal dispatcher", Role.handler: "Agency handler",
@@ -140,8 +145,27 @@ async def overview(web: PageWeb):
 async def _entity_page(web: Web, entity: str, *, values: dict | None, errors: dict, editing: bool, status: int = 200):
     spec = ENTITIES[entity]
     rows, choices = await _rows_and_choices(web, entity)
+    locked = []
+    if entity == "nguoi-dung":  # accounts locked by failed sign-ins, each with an unlock button
+        async with web.request.app.state.engine.connect() as conn:
+            locked = await lockout.locked_accounts(conn, utcnow())
     return render(web, "admin/entity.html", status=status, entity=entity, spec=spec, rows=rows, choices=choices,
-                  values=values or {"active": True}, errors=errors, editing=editing)
+                  values=values or {"active": True}, errors=errors, editing=editing, locked=locked)
+
+
+@router.post("/nguoi-dung/mo-khoa")
+async def unlock_user(web: FormWeb):
+    """Lift a staff account's sign-in lock (recorded with the admin's username)."""
+    admin = require_staff(web, Role.admin)
+    username = text_fields(await web.request.form()).get("username", "")
+    try:
+        async with web.request.app.state.engine.begin() as conn:
+            await lockout.unlock(conn, username, actor=admin.username, now=utcnow(), ip=client_ip(web.request))
+    except ApiError as exc:
+        web.flash("error", web._(exc.message, **exc.params))
+        return web.redirect("/admin/nguoi-dung")
+    web.flash("ok", web._("Account {username} unlocked.", username=username))
+    return web.redirect("/admin/nguoi-dung")
 
 
 @router.get("/{entity}")
@@ -172,7 +196,8 @@ async def _save(conn, entity: str, f: dict, new: bool) -> None:
         await directory_manage.save_category(conn, code=f.get("code", ""), name_vi=f.get("name_vi", ""),
                                              name_en=f.get("name_en", ""), hint_vi=f.get("hint_vi", ""),
                                              hint_en=f.get("hint_en", ""), group_code=f.get("group_code", ""),
-                                             active=active, new=new)
+                                             active=active, sensitive=f.get("sensitive") in ("1", "on", "true"),
+                                             new=new)
     elif entity == "co-quan":
         await directory_manage.save_agency(conn, code=f.get("code", ""), name=f.get("name", ""),
                                            kind=f.get("kind", ""), parent=f.get("parent") or None,

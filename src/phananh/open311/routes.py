@@ -17,6 +17,7 @@ from starlette.datastructures import UploadFile
 
 from phananh import live
 from phananh.api.deps import AppSettings, Engine, Now
+from phananh.db import reading
 from phananh.demo.catalog import CATEGORY_GROUPS  # the province's group names (configuration data)
 from phananh.directory import service as directory
 from phananh.errors import ApiError
@@ -29,6 +30,7 @@ from phananh.open311.present import service_name
 from phananh.open311.settings import get_open311_settings
 from phananh.open311.submit import post_request
 from phananh.reports import media as media_store
+from phananh.security import limits
 from phananh.server.forms import read_form
 from phananh.sla.calendar import TZ
 
@@ -57,8 +59,10 @@ def georeport(handler):
         except Open311Error as exc:
             return error_response(fmt, exc.status, _(exc.message, **exc.params))
         except ApiError as exc:
-            status = exc.status if exc.status in (403, 404) else 400
-            return error_response(fmt, status, _(exc.message, **exc.params), code=exc.code)
+            status = exc.status if exc.status in (403, 404, 429) else 400
+            response = error_response(fmt, status, _(exc.message, **exc.params), code=exc.code)
+            response.headers.update(exc.headers or {})  # a 429's Retry-After
+            return response
 
     return wrapper
 
@@ -211,10 +215,13 @@ async def post_service_request(request: Request, engine: Engine, settings: AppSe
     presented = next((v for v in fields.get("api_key", []) if v.strip()), None) or request.headers.get("x-api-key")
     uploads = [u for name, f in getattr(request.state, "open311_uploads", [])
                if (u := await media_store.accept_upload(f.file, f.filename or name, settings)) is not None]
-    async with engine.begin() as conn:
+    async with reading(engine) as conn:
         key = await keys.authenticate(conn, presented)
-        if key is None:
-            raise Open311Error(403, "api_key was not provided or is invalid.")
+    if key is None:
+        raise Open311Error(403, "api_key was not provided or is invalid.")
+    # Outside the write transaction: on SQLite the limiter writes through its own connection.
+    await limits.hit(request, "open311_per_key", str(key["id"]))
+    async with engine.begin() as conn:
         posted = await post_request(conn, form=fields, uploads=uploads, key=key, settings=settings, now=now,
                                     lang=_lang())
     if posted.event:

@@ -6,21 +6,23 @@ import json
 from datetime import date, datetime, timezone
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from phananh.api.deps import AppSettings, CurrentPrincipal, Engine, Now, ReadConn, get_principal
 from phananh import live
+from phananh.api.ids import BigId
 from phananh.api.openapi import document_models
 from phananh.db import reading
 from phananh.directory import service as directory
 from phananh.errors import ApiError, invalid, invalid_fields
 from phananh.reports import media as media_store
-from phananh.reports import queries, service
+from phananh.reports import derivatives, queries, service
 from phananh.reports.present import media_view, report_view
 from phananh.server.forms import read_form
+from phananh.security import limits
 from phananh.reports.schemas import (
     ACTION_BODIES,
     EventList,
@@ -122,7 +124,10 @@ async def submit_report(
     state = request.app.state
     engine, settings, now = state.engine, state.settings, state.clock()
     principal = await get_principal(request, engine)
+    await limits.charge_submit(request, principal)  # 429 past the caller's budget, before the body is read
     raw, uploads = await read_body(request, settings)
+    if uploads and "content-length" not in request.headers:  # a chunked upload: its size is known only now
+        await limits.charge_media(request, principal, sum(u.size if u.size >= 0 else len(u.data) for u in uploads))
     if not isinstance(raw, dict):
         raise invalid()
     try:
@@ -293,12 +298,44 @@ async def track(tracking_token: str, engine: Engine, now: Now):
 
 
 @router.get("/media/{media_id}", response_class=FileResponse, responses={200: {"content": {"image/*": {}}}})
-async def get_media(media_id: Annotated[int, Path(ge=1, le=2**62)], engine: Engine, principal: CurrentPrincipal, settings: AppSettings, now: Now,
+async def get_media(media_id: BigId, engine: Engine, principal: CurrentPrincipal, settings: AppSettings, now: Now,
                     tracking_token: Annotated[str | None, Query(max_length=64)] = None):
-    """A photo or video, only to those who may see its report."""
+    """A photo's public copy, to those who may see its report (staff too): re-encoded with no metadata, faces and
+    number plates blurred. 404 `photo_processing` until the copy is made. Videos only to staff; the original of a
+    photo is at `/media/{id}/original`."""
     async with engine.begin() as conn:
         row = await queries.media_for(conn, media_id, principal, tracking_token=tracking_token, now=now)
-    path = media_store.open_path(row["path"], settings)
+        copy = await derivatives.derivative_of(conn, media_id) if row["kind"] == "photo" else None
+        name = await media_store.download_name(conn, row)
+    if row["kind"] != "photo":
+        if not principal.is_staff:
+            raise ApiError(404, "not_found", "Not found: {what}", what="media")
+        return _media_file(row["path"], row["content_type"], settings, filename=name)
+    if copy is None or copy["status"] != derivatives.READY:
+        raise ApiError(404, "photo_processing", "The photo is still being processed; try again in a moment.")
+    # no-cache: a redaction replaces the copy behind the same URL, and a browser must not keep the old one.
+    return _media_file(copy["path"], "image/jpeg", settings, cache="no-cache", filename=name)
+
+
+@router.get("/media/{media_id}/original", response_class=FileResponse, responses={200: {"content": {"image/*": {}}}})
+async def get_media_original(media_id: BigId, engine: Engine,
+                             principal: CurrentPrincipal, settings: AppSettings, now: Now):
+    """A photo or video as received (with its metadata), to staff who may see its report; each read is logged
+    with the identity reads (`via` = `media_original:<id>`)."""
+    if not principal.is_staff:
+        raise ApiError(403, "staff_only", "Only staff who may see this report can open the original.")
+    async with engine.begin() as conn:
+        row = await queries.media_for(conn, media_id, principal, tracking_token=None, now=now)
+        await derivatives.log_original_read(conn, row, principal, now=now)
+        name = await media_store.download_name(conn, row)
+    return _media_file(row["path"], row["content_type"], settings, filename=name)
+
+
+def _media_file(rel: str, content_type: str, settings, *, cache: str = "private, max-age=3600",
+                filename: str = "media") -> FileResponse:
+    path = media_store.open_path(rel, settings)
     if not path.exists():
         raise ApiError(404, "not_found", "Not found: {what}", what="media")
-    return FileResponse(path, media_type=row["content_type"], headers={"Cache-Control": "private, max-age=3600"})
+    return FileResponse(path, media_type=content_type,
+                        headers={"Cache-Control": cache, "X-Content-Type-Options": "nosniff",
+                                 "Content-Disposition": media_store.content_disposition(filename)})

@@ -9,11 +9,13 @@ from pathlib import Path
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, RedirectResponse
 
+from phananh.api.ids import BigId
 from phananh.auth import service as auth_service
 from phananh.directory import service as directory
 from phananh.errors import ApiError
 from phananh.reports import queries, service
 from phananh.reports.schemas import ReportSubmit
+from phananh.security import limits
 from phananh.web import STATIC_DIR
 from phananh.web.forms import errors_from_api, submit_errors, text_fields, uploads_from
 from phananh.web.session import SESSION_COOKIE, FormWeb, PageWeb, Redirect, Web
@@ -70,9 +72,11 @@ async def submit_without_javascript(web: FormWeb):
     fields = text_fields(form)
     body = report_body_from_form(fields, web.lang)
     data, errors = submit_errors(ReportSubmit, body, web._)
+    refused = None
     if not errors:
         key = fields.get("idempotency_key") or None
         try:
+            await limits.charge_submit(request, web.principal)
             uploads = await uploads_from(form, settings)
             fingerprint = service.request_fingerprint(body, uploads) if key else None
             async with request.app.state.engine.begin() as conn:
@@ -80,11 +84,13 @@ async def submit_without_javascript(web: FormWeb):
                     conn, data=data, uploads=uploads, principal=web.principal, settings=settings,
                     now=request.app.state.clock(), idempotency_key=key, fingerprint=fingerprint, channel="web")
         except ApiError as exc:
+            refused = exc
             errors = {"files": web._(exc.message, **exc.params)} if exc.status in (413, 415) \
                 else errors_from_api(exc, web._)
         else:
             return web.redirect(f"/theo-doi/{submitted.tracking_token}?moi=1")
-    return await new_report_page(web, values=fields, errors=errors, status=422)
+    page = await new_report_page(web, values=fields, errors=errors, status=422)
+    return _refused(page, refused) if refused else page
 
 
 @router.get("/theo-doi")
@@ -123,7 +129,7 @@ async def rate_by_token(web: FormWeb, token: str):
 
 
 @router.post("/cua-toi/{report_id:int}/danh-gia")
-async def rate_signed_in(web: FormWeb, report_id: int):
+async def rate_signed_in(web: FormWeb, report_id: BigId):
     report = await _own_report(web, report_id)
     return await _rate(web, report, token=None, back=f"/cua-toi/{report_id}")
 
@@ -159,7 +165,7 @@ async def _own_report(web: Web, report_id: int) -> dict:
 
 
 @router.get("/cua-toi/{report_id:int}")
-async def my_report(web: PageWeb, report_id: int):
+async def my_report(web: PageWeb, report_id: BigId):
     report = await _own_report(web, report_id)
     return render(web, "citizen/track.html", report=report, events=report["events"], token=None, just_sent=False,
                   errors={})
@@ -192,12 +198,10 @@ async def citizen_sign_in(web: PageWeb):
 async def citizen_send_code(web: FormWeb):
     fields = text_fields(await web.request.form())
     try:
-        async with web.request.app.state.engine.begin() as conn:
-            sent = await auth_service.request_otp(conn, phone=fields.get("phone", ""),
-                                                  settings=web.request.app.state.settings)
+        sent = await auth_service.send_sign_in_code(web.request, phone=fields.get("phone", ""))
     except ApiError as exc:
-        return render(web, "citizen/sign_in.html", status=422, step="phone", values=fields,
-                      errors={"phone": web._(exc.message, **exc.params)})
+        return _refused(render(web, "citizen/sign_in.html", status=422, step="phone", values=fields,
+                               errors={"phone": web._(exc.message, **exc.params)}), exc)
     return render(web, "citizen/sign_in.html", step="code", values={"phone": sent["phone"]}, errors={})
 
 
@@ -205,14 +209,21 @@ async def citizen_send_code(web: FormWeb):
 async def citizen_verify_code(web: FormWeb):
     fields = text_fields(await web.request.form())
     try:
-        async with web.request.app.state.engine.begin() as conn:
-            signed = await auth_service.verify_otp(conn, phone=fields.get("phone", ""), code=fields.get("code", ""),
-                                                   settings=web.request.app.state.settings)
+        signed = await auth_service.sign_in_with_code(web.request, phone=fields.get("phone", ""),
+                                                      code=fields.get("code", ""))
     except ApiError as exc:
-        return render(web, "citizen/sign_in.html", status=422, step="code", values=fields,
-                      errors={"code": web._(exc.message, **exc.params)})
+        return _refused(render(web, "citizen/sign_in.html", status=422, step="code", values=fields,
+                               errors={"code": web._(exc.message, **exc.params)}), exc)
     web.set_cookies[SESSION_COOKIE] = (signed["access_token"], web.cookie_options(max_age=signed["expires_in"]))
     return web.redirect("/cua-toi")
+
+
+def _refused(page, exc: ApiError):
+    """A form page shown again after a refusal: over a budget it is a 429 with Retry-After, not a 422."""
+    if exc.status == 429:
+        page.status_code = 429
+        page.headers.update(exc.headers or {})
+    return page
 
 
 @router.get("/sw.js")

@@ -21,7 +21,7 @@ async def revoke_token(conn: AsyncConnection, token: str) -> None:
 
 async def list_staff(conn: AsyncConnection) -> list[dict]:
     rows = await conn.execute(select(users).where(users.c.role != Role.citizen).order_by(users.c.role, users.c.username))
-    return [dict(r) for r in rows.mappings()]
+    return [{k: v for k, v in r.items() if k != "totp_secret"} for r in rows.mappings()]
 
 
 def check_staff_fields(*, role: str, agency_id: int | None, password: str | None, new: bool) -> None:

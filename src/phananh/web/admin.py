@@ -87,7 +87,8 @@ async def _rows_and_choices(web: Web, entity: str) -> tuple[list[dict], dict]:
 EXTRA_LINKS = [
     {"href": "/admin/lich", "title": "Working calendar", "note": "days off and make-up working days"},
     {"href": "/admin/khoa-api", "title": "Partner API keys", "note": "Open311 and partner access"},
-    {"href": "/admin/nhat-ky", "title": "Tamper-evident record", "note": "the sealed chain of events, its head and checks"},
+    {"href": "/admin/nhat-ky", "title": "Tamper-evident record",
+     "note": "the sealed chain of events, its head and checks"},
 ]
 
 _ROLE_LABELS = {Role.dispatcher: "Portal dispatcher", Role.handler: "Agency handler",

@@ -33,12 +33,13 @@ def decode_photo(data: bytes, *, name: str = "photo", max_pixels: int = MAX_PIXE
     header before anything is decoded."""
     try:
         img = Image.open(io.BytesIO(data), formats=_FORMATS)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error, Image.DecompressionBombError):
+    except Image.DecompressionBombError:  # Pillow's own check of the header, past twice MAX_IMAGE_PIXELS
+        raise _too_many_pixels(name, max_pixels)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error):
         raise _not_an_image(name)
     width, height = img.size
     if width * height > max_pixels:
-        raise ApiError(415, "image_too_large", "The photo {name} has more than {limit} megapixels.",
-                       name=name, limit=max_pixels // 1_000_000)
+        raise _too_many_pixels(name, max_pixels)
     if not _ends_where_the_image_ends(img.format, data):
         raise _not_an_image(name)
     try:
@@ -80,6 +81,11 @@ def encode_jpeg(img: Image.Image, *, keep_exif: bytes | None = None, max_side: i
         options["icc_profile"] = icc
     img.save(out, "JPEG", **options)
     return out.getvalue()
+
+
+def _too_many_pixels(name: str, max_pixels: int) -> ApiError:
+    return ApiError(415, "image_too_large", "The photo {name} has more than {limit} megapixels.",
+                    name=name, limit=max_pixels // 1_000_000)
 
 
 def _not_an_image(name: str) -> ApiError:

@@ -267,7 +267,8 @@ class RedisCounters:
 class DatabaseCounters:
     """Counters in the `rate_counters` table. A hit is one multi-row upsert whose conflict clause takes the cost
     only from windows that stay within their amount (ended windows start again); the rows it returns are the
-    windows it took from. When one refused, what the others took is given back (off the hot path).
+    windows it took from. When one refused, the transaction is rolled back (a lone window needs none: its
+    one-row upsert is all or nothing), so that concurrent hits never see another's partial take.
 
     On PostgreSQL the upsert runs alone on the limiter's own small asyncpg pool with `synchronous_commit` off: a
     hot key's row lock (every anonymous submit from one carrier IP) is then held for the statement, not for a
@@ -296,10 +297,7 @@ class DatabaseCounters:
                 self._next_purge = now + PURGE_EVERY_MS
                 await self._execute('DELETE FROM rate_counters WHERE window_end_ms < :now', [{"now": now}])
             return 0
-        await self._execute('UPDATE rate_counters SET used = used - :cost WHERE "key" = :key AND window_end_ms = :end',
-                            [{"cost": c.cost, "key": c.key, "end": taken[c.key]} for c in wanted if c.key in taken])
-        refused = [c for c in wanted if c.key not in taken]
-        return max(self._wait(refused, await self._rows([c.key for c in refused]), now), 0.001)
+        return max(self._wait(wanted, await self._rows([c.key for c in wanted]), _now_ms()), 0.001)
 
     @staticmethod
     def _wait(wanted: list[Counter], rows: dict[str, tuple[int, int]], now: int) -> float:
@@ -307,7 +305,7 @@ class DatabaseCounters:
         for c in wanted:
             used, end = rows.get(c.key, (0, 0))
             if end > now and used + c.cost > c.amount:
-                wait = max(wait, end - now)
+                wait = max(wait, min(end - now, c.seconds * 1000))
         return wait / 1000
 
     async def _take(self, wanted: list[Counter], now: int) -> dict[str, int]:
@@ -316,8 +314,18 @@ class DatabaseCounters:
             params: list = []
             for c in wanted:
                 params += (c.key, c.cost, c.amount, now + c.seconds * 1000)
-            keys, ends = await pool.fetchrow(_pg_take_sql(len(wanted)), *params, now)
-            return dict(zip(keys or (), ends or ()))
+            sql = _pg_take_sql(len(wanted))
+            if len(wanted) == 1:  # one row's upsert is all or nothing by itself
+                keys, ends = await pool.fetchrow(sql, *params, now)
+                return dict(zip(keys or (), ends or ()))
+            async with pool.acquire() as conn:
+                transaction = conn.transaction()
+                await transaction.start()
+                try:
+                    keys, ends = await conn.fetchrow(sql, *params, now)
+                finally:  # a refusal takes nothing: the windows that had room are rolled back with it
+                    await (transaction.commit() if keys and len(keys) == len(wanted) else transaction.rollback())
+            return dict(zip(keys, ends)) if keys and len(keys) == len(wanted) else {}
         params = {"now": now}
         for i, c in enumerate(wanted):
             params.update({f"k{i}": c.key, f"c{i}": c.cost, f"a{i}": c.amount, f"e{i}": now + c.seconds * 1000})

@@ -34,11 +34,13 @@ seed: migrate
 
 ## make run: install, create the SQLite database with Cà Mau demo data, serve on http://127.0.0.1:8000
 run: seed
+	bash scripts/install-system.sh  # Debian's ffmpeg: ffprobe checks uploaded videos
 	$(BIN)/phananh serve --host 127.0.0.1 --port 8000
 
 ## make test: install, then the whole suite (SQLite and PostgreSQL)
 test: install
 	bash scripts/install-browser.sh  # Debian's chromium for the browser tests (tests/web)
+	bash scripts/install-system.sh  # Debian's ffmpeg: ffprobe checks uploaded videos (tests/security)
 	$(BIN)/python -m pytest -q
 
 ## make bench: every benchmark, one table of figures and ratios (a few minutes; needs PostgreSQL and wrk)

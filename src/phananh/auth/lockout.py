@@ -42,15 +42,19 @@ def lock_minutes(previous_locks: int, settings: Settings) -> int:
 
 async def count_failure(conn: AsyncConnection, row, *, settings: Settings, now: datetime,
                         ip: str | None = None) -> datetime | None:
-    """Count one failed sign-in of the account `row`; lock it when this is the Nth. Returns the lock's end."""
+    """Count one failed sign-in of the account `row`; lock it when this is the Nth. Returns the lock's end when
+    the account is locked (now or by a concurrent attempt), else None."""
     window_start = now - timedelta(minutes=settings.login_failure_window_minutes)
     fresh = or_(users.c.first_failed_at.is_(None), users.c.first_failed_at < window_start)
+    not_locked = or_(users.c.locked_until.is_(None), users.c.locked_until <= now)
     counted = (await conn.execute(
-        update(users).where(users.c.id == row["id"]).values(
+        update(users).where(users.c.id == row["id"], not_locked).values(
             failed_logins=case((fresh, 1), else_=users.c.failed_logins + 1),
             first_failed_at=case((fresh, literal(now, UtcDateTime())), else_=users.c.first_failed_at),
         ).returning(users.c.failed_logins, users.c.lock_count)
-    )).one()
+    )).first()
+    if counted is None:  # a concurrent attempt has just locked it: this one is not counted into a second lock
+        return (await conn.execute(select(users.c.locked_until).where(users.c.id == row["id"]))).scalar_one()
     if counted.failed_logins < settings.login_max_failures:
         return None
     minutes = lock_minutes(counted.lock_count, settings)

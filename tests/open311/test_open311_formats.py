@@ -107,6 +107,7 @@ async def test_post_answer_has_the_spec_fields_in_both_formats(client, partner_k
 async def test_requests_have_every_spec_field_with_local_w3c_dates(client, partner_key, tokens):
     [posted] = await post_request(client, partner_key)
     rid = posted["service_request_id"]
+    await act(client, rid, "make_public", {}, headers=await tokens("dispatcher"))
     root = await xml(client, f"requests/{rid}")
     [request] = list(root)
     assert request.tag == "request" and names(request) == spec.REQUEST
@@ -124,6 +125,9 @@ async def test_extensions_add_our_state_and_the_public_timeline(client, partner_
     [posted] = await post_request(client, partner_key)
     rid = posted["service_request_id"]
     await act(client, rid, "assign", {"agency": "so-xay-dung"}, headers=await tokens("dispatcher"))
+    before_review = (await xml(client, f"requests/{rid}", extensions="true")).find("request")
+    assert list(before_review.find("extended_attributes").find("notes")) == []  # nothing public yet
+    await act(client, rid, "make_public", {}, headers=await tokens("dispatcher"))
     root = await xml(client, f"requests/{rid}", extensions="true")
     request = root.find("request")
     assert names(request) == spec.REQUEST + ["extended_attributes"]
@@ -131,8 +135,8 @@ async def test_extensions_add_our_state_and_the_public_timeline(client, partner_
     assert names(ext) == spec.EXTENDED_ATTRIBUTES
     assert ext.findtext("detailed_status") == "assigned" and ext.findtext("channel") == "open311:fixmystreet-ca-mau"
     notes = ext.find("notes")
-    assert [n.tag for n in notes] == ["note", "note"] and all(names(n) == spec.NOTE for n in notes)
-    assert [n.findtext("type") for n in notes] == ["opened", "activity"]
+    assert [n.tag for n in notes] == ["note", "note", "note"] and all(names(n) == spec.NOTE for n in notes)
+    assert [n.findtext("type") for n in notes] == ["opened", "activity", "activity"]
     assert notes[1].findtext("description") == "Sở Xây dựng"
     [item] = await js(client, f"requests/{rid}", extensions="true")
     assert list(item["extended_attributes"]) == spec.EXTENDED_ATTRIBUTES
@@ -171,6 +175,7 @@ async def test_updates_have_fixmystreet_names(client, partner_key, tokens):
     [posted] = await post_request(client, partner_key)
     rid = posted["service_request_id"]
     await act(client, rid, "assign", {"agency": "so-xay-dung"}, headers=await tokens("dispatcher"))
+    await act(client, rid, "make_public", {}, headers=await tokens("dispatcher"))
     root = await xml(client, "servicerequestupdates")
     assert root.tag == "service_request_updates"
     mine = [u for u in root if u.findtext("service_request_id") == rid]

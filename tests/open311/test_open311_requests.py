@@ -24,6 +24,9 @@ async def test_open311_report_reaches_the_portal_queue_with_its_clock_running(cl
     assert report["reporter"] == {"name": "Thị Mười Trần", "phone": "0987654321", "email": "muoi.tran@example.vn"}
     assert "Nguy hiểm" in report["description"]  # the answer to the category's question, for the dispatcher
     item = await get_request(client, rid)
+    assert item["status"] == "open" and item["expected_datetime"] is None  # nothing but its state before review
+    await act(client, rid, "make_public", {}, headers=await tokens("dispatcher"))
+    item = await get_request(client, rid)
     assert item["status"] == "open" and item["expected_datetime"]
     assert datetime.fromisoformat(item["expected_datetime"]) == datetime.fromisoformat(report["deadlines"][0]["due_at"]).replace(
         microsecond=0)
@@ -36,6 +39,9 @@ async def test_published_result_becomes_status_notes_and_closes_the_request(clie
     await act(client, rid, "assign", {"agency": "so-xay-dung"}, headers=dispatcher)
     await act(client, rid, "respond", {"message": "Đã cử đội kiểm tra hiện trường."}, headers=handler)
     item = await get_request(client, rid)
+    assert (item["status"], item["status_notes"], item["agency_responsible"]) == ("open", None, "Sở Xây dựng")
+    await act(client, rid, "make_public", {}, headers=dispatcher)
+    item = await get_request(client, rid)
     assert (item["status"], item["status_notes"], item["agency_responsible"]) == (
         "open", "Đã cử đội kiểm tra hiện trường.", "Sở Xây dựng")
     await act(client, rid, "resolve", {"result": "Đã vá ổ gà ngày 02/12."}, headers=handler)
@@ -46,18 +52,24 @@ async def test_published_result_becomes_status_notes_and_closes_the_request(clie
 
 
 async def test_rejected_request_shows_the_reason_but_not_its_text(client, partner_key, tokens):
-    [posted] = await post_request(client, partner_key)
-    await act(client, posted["service_request_id"], "reject", {"reason": "Nội dung không thuộc phạm vi tiếp nhận"},
-              headers=await tokens("dispatcher"))
-    item = await get_request(client, posted["service_request_id"])
+    dispatcher = await tokens("dispatcher")
+    [unreviewed, reviewed] = [(await post_request(client, partner_key))[0] for _ in range(2)]
+    await act(client, reviewed["service_request_id"], "make_public", {}, headers=dispatcher)
+    for posted in (unreviewed, reviewed):
+        await act(client, posted["service_request_id"], "reject",
+                  {"reason": "Nội dung không thuộc phạm vi tiếp nhận"}, headers=dispatcher)
+    item = await get_request(client, reviewed["service_request_id"])
     assert (item["status"], item["status_notes"], item["description"]) == (
         "closed", "Nội dung không thuộc phạm vi tiếp nhận", None)
+    item = await get_request(client, unreviewed["service_request_id"])
+    assert (item["status"], item["status_notes"], item["description"]) == ("closed", None, None)
 
 
 async def test_no_open311_answer_carries_personal_data(client, partner_key, tokens):
     [posted] = await post_request(client, partner_key)
     rid = posted["service_request_id"]
     await act(client, rid, "assign", {"agency": "so-xay-dung"}, headers=await tokens("dispatcher"))
+    await act(client, rid, "make_public", {}, headers=await tokens("dispatcher"))
     for path in (f"requests/{rid}", "requests", "servicerequestupdates"):
         for fmt in ("xml", "json"):
             r = await client.get(f"{BASE}/{path}.{fmt}", params={"extensions": "true"})
@@ -108,19 +120,21 @@ async def test_post_checks_the_request_as_the_spec_says(client, partner_key):
         assert r.json()[0]["code"] and r.json()[0]["description"]
 
 
-async def test_post_accepts_what_real_clients_send(client, partner_key):
+async def test_post_accepts_what_real_clients_send(client, partner_key, tokens):
     # address alone, blank jurisdiction, multivaluelist answers, no identity (anonymous), api_key in the query
     form = request_form(lat=None, long=None, jurisdiction_id="", first_name=None, last_name=None, email=None,
                         phone=None)
     form["attribute[phuong-tien][]"] = ["xe-may", "o-to"]
     r = await client.post(f"{BASE}/requests.json", params={"api_key": partner_key}, data=form)
     assert r.status_code == 200, r.text
+    await act(client, r.json()[0]["service_request_id"], "make_public", {}, headers=await tokens("dispatcher"))
     item = await get_request(client, r.json()[0]["service_request_id"])
     assert item["lat"] is None and item["address"].startswith("Đường Lý Thường Kiệt")
     r = await client.post(f"{BASE}/requests.json", json={"api_key": partner_key, "service_code": "dien-chieu-sang",
                                                           "address_id": "xa-dat-mui", "description": "Đèn tắt",
                                                           "attribute": {"ma-cot": "C12"}})
     assert r.status_code == 200, r.text
+    await act(client, r.json()[0]["service_request_id"], "make_public", {}, headers=await tokens("dispatcher"))
     assert (await get_request(client, r.json()[0]["service_request_id"]))["address_id"] == "xa-dat-mui"
 
 
@@ -142,8 +156,10 @@ async def test_a_posted_photo_is_public_once_the_result_is(client, partner_key, 
     assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
 
 
-async def test_a_partner_media_url_is_passed_through(client, partner_key):
+async def test_a_partner_media_url_is_passed_through_once_reviewed(client, partner_key, tokens):
     [posted] = await post_request(client, partner_key, media_url="https://anh.example.vn/o-ga.jpg")
+    assert (await get_request(client, posted["service_request_id"]))["media_url"] is None
+    await act(client, posted["service_request_id"], "make_public", {}, headers=await tokens("dispatcher"))
     assert (await get_request(client, posted["service_request_id"]))["media_url"] == "https://anh.example.vn/o-ga.jpg"
 
 
@@ -193,6 +209,7 @@ async def test_updates_follow_the_report_for_fixmystreet(client, partner_key, to
     rid = posted["service_request_id"]
     dispatcher, handler = await tokens("dispatcher"), await tokens("handler.so-xay-dung")
     await act(client, rid, "assign", {"agency": "so-xay-dung"}, headers=dispatcher)
+    await act(client, rid, "make_public", {}, headers=dispatcher)
     await act(client, rid, "return", {"reason": "Không thuộc thẩm quyền"}, headers=handler)
     await act(client, rid, "merge", {"into": (await post_request(client, partner_key))[0]["service_request_id"]},
               headers=dispatcher)

@@ -51,8 +51,9 @@ SUMMARY = {
     "reopen": "Report reopened",
     "close": "Report closed",
     "comment": "Comment",
+    "make_public": "Made public by the Portal",
 }
-NOT_UPDATES = {"submit", "rate"}  # the request itself, and the reporter's own rating
+NOT_UPDATES = {"submit", "rate", "make_public"}  # the request itself, the reporter's rating, no change of state
 
 
 def local_text(moment: datetime) -> str:

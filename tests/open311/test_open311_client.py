@@ -14,6 +14,7 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import httpx
 import pytest
@@ -63,6 +64,15 @@ def server(tmp_path_factory):
         proc.wait(timeout=10)
 
 
+def make_public(base: str, rid: str) -> None:
+    """The Portal reviews the request (until then Open311 shows only its code, status and times)."""
+    login = httpx.post(f"{base}/api/v1/auth/login", json={"username": "dispatcher", "password": DEMO_PASSWORD})
+    assert login.status_code == 200, login.text
+    r = httpx.post(f"{base}/api/v1/reports/{rid}/actions/make_public", json={},
+                   headers={"Authorization": f"Bearer {login.json()['access_token']}"})
+    assert r.status_code == 200, r.text
+
+
 def test_civicbot_client_lists_defines_posts_reads_back_and_filters(server):
     base, key = server
     endpoint = Endpoint(id="ca-mau", name="Cà Mau", base_url=f"{base}/open311/v2", write=True)
@@ -84,6 +94,8 @@ def test_civicbot_client_lists_defines_posts_reads_back_and_filters(server):
     rid = answer["service_request_id"]
     assert rid.startswith("PA-") and answer["account_id"] == "u-42" and answer["service_notice"]
 
+    assert client.get_request(rid)["description"] is None  # not reviewed yet
+    make_public(base, rid)
     request = client.get_request(rid)
     assert (request["service_code"], request["status"], request["description"]) == (
         "giao-thong", "open", "Ổ gà lớn trước chợ, xe máy dễ té ngã.\n\n- Mức độ nguy hiểm cho người đi đường? "
@@ -105,6 +117,7 @@ def test_georeport_client_reads_our_xml(server):
         "api_key": key, "service_code": "dien-chieu-sang", "address_id": "xa-dat-mui", "description": "Đèn đường tắt",
     })
     assert posted.status_code == 200, posted.text
+    make_public(base, ET.fromstring(posted.text).findtext("request/service_request_id"))
     xml_client = GeoReport(f"{base}/open311/v2", output_format="xml")
     services = xml_client.get_service_list()
     assert {"giao-thong", "dien-chieu-sang"} <= {s["service_code"] for s in services}

@@ -337,5 +337,5 @@ def _media_file(rel: str, content_type: str, settings, *, cache: str = "private,
     if not path.exists():
         raise ApiError(404, "not_found", "Not found: {what}", what="media")
     return FileResponse(path, media_type=content_type,
-                        headers={"Cache-Control": cache, "X-Content-Type-Options": "nosniff",
+                        headers={"Cache-Control": cache,  # nosniff: on every answer (SecurityHeaders)
                                  "Content-Disposition": media_store.content_disposition(filename)})

@@ -207,3 +207,22 @@ def test_the_canonical_form_is_pinned():
         '"agency_id":5,"at":"2026-12-02T02:15:00.120000Z","from_status":"received","id":7,'
         '"payload":{"agency":"so-xay-dung","note":"Chuyển Sở Xây dựng"},"public":true,"report_id":3,'
         '"to_status":"assigned"}')
+
+
+@pytest.mark.parametrize("changes", [
+    {},
+    {"from_status": None, "actor_user_id": None, "actor_username": None, "agency_id": None, "public": False},
+    {"payload": None},
+    {"payload": {"z": [1, 2.5, 1e-07, 1e16, None, True], "a": {"y": "\"quoted\"\n\ttab\u0001", "b": "ổ gà 🚧"}}},
+    {"actor_username": "người dùng \\ \u2028", "at": datetime(1999, 1, 1, 0, 0, tzinfo=timezone.utc)},
+])
+def test_the_fast_event_hash_equals_the_documented_form(changes):
+    import hashlib
+
+    row = {"id": 10**12, "report_id": 3, "action": "comment", "from_status": "assigned", "to_status": "assigned",
+           "actor_role": "handler", "actor_user_id": 9, "actor_username": "handler.so-xay-dung", "agency_id": 4,
+           "at": datetime(2026, 12, 2, 2, 15, tzinfo=timezone.utc), "public": True, "payload": {"text": "Đã xử lý"},
+           **changes}
+    documented = hashlib.sha256(canonical.canonical_json(canonical.event_document(row))).hexdigest()
+    assert canonical.event_hash(row) == documented
+    assert canonical.event_hash([row[n] for n in canonical.EVENT_FIELDS]) == documented

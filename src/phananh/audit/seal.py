@@ -122,12 +122,12 @@ async def _seal_block(engine: AsyncEngine, *, now: datetime, upto: int, max_even
         rows = (await conn.execute(
             select(*_EVENT_COLUMNS).where(events.c.id > after, events.c.id <= upto)
             .order_by(events.c.id).limit(max_events)
-        )).mappings().all()
+        )).all()  # plain rows, id first (canonical.EVENT_FIELDS)
     if not rows:
         return None
     hashes = [canonical.event_hash(r) for r in rows]
     block = {"id": prev.id + 1 if prev else 1, "prev_hash": prev.hash if prev else canonical.GENESIS,
-             "first_event_id": rows[0]["id"], "last_event_id": rows[-1]["id"], "event_count": len(rows),
+             "first_event_id": rows[0][0], "last_event_id": rows[-1][0], "event_count": len(rows),
              "events_root": canonical.events_root(hashes), "sealed_at": now}
     block["hash"] = canonical.block_hash(**block)
     try:
@@ -138,7 +138,7 @@ async def _seal_block(engine: AsyncEngine, *, now: datetime, upto: int, max_even
                 return "raced"  # another sealer appended meanwhile: start again from its head
             await conn.execute(insert(audit_blocks), block)
             await conn.execute(insert(audit_events), [
-                {"event_id": r["id"], "block_id": block["id"], "hash": h} for r, h in zip(rows, hashes)])
+                {"event_id": r[0], "block_id": block["id"], "hash": h} for r, h in zip(rows, hashes)])
     except IntegrityError:
         return "raced"
     return Head(block["id"], block["hash"], block["last_event_id"], now, block["event_count"])

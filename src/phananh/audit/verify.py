@@ -87,9 +87,9 @@ class Verification:
     finished_at: datetime
 
 
-async def _rows(conn: AsyncConnection, stmt) -> AsyncIterator:
+async def _rows(conn: AsyncConnection, stmt, *, mappings: bool = True) -> AsyncIterator:
     result = await conn.stream(stmt.execution_options(yield_per=_CHUNK))
-    async for part in result.mappings().partitions(_CHUNK):
+    async for part in (result.mappings() if mappings else result).partitions(_CHUNK):
         for row in part:
             yield row
 
@@ -173,24 +173,27 @@ async def verify(engine: AsyncEngine, *, published: str | None = None) -> Verifi
 
 async def _walk(conn: AsyncConnection, head: Head | None, published: str | None) -> tuple[Problem | None, int, int]:
     last_sealed = head.last_event_id if head else 0
-    event_rows = _rows(conn, select(*[events.c[n] for n in canonical.EVENT_FIELDS]).order_by(events.c.id))
+    # Plain rows (id first, as canonical.EVENT_FIELDS), the cheapest to read a million of.
+    event_rows = _rows(conn, select(*[events.c[n] for n in canonical.EVENT_FIELDS]).order_by(events.c.id),
+                       mappings=False)
     sealed_rows = _rows(conn, select(audit_events).order_by(audit_events.c.event_id))
     chain = _Chain(_rows(conn, select(audit_blocks).order_by(audit_blocks.c.id)), published)
     ev, se = await anext(event_rows, None), await anext(sealed_rows, None)
     checked = 0
     while se is not None:
-        if ev is not None and ev["id"] < se["event_id"]:
-            return inserted(ev["id"], last_sealed), checked, chain.checked
-        if ev is None or ev["id"] > se["event_id"]:
-            return missing(se["event_id"], se["block_id"]), checked, chain.checked
+        event_id, sealed_id = (ev[0] if ev is not None else None), se["event_id"]
+        if event_id is not None and event_id < sealed_id:
+            return inserted(event_id, last_sealed), checked, chain.checked
+        if event_id is None or event_id > sealed_id:
+            return missing(sealed_id, se["block_id"]), checked, chain.checked
         if canonical.event_hash(ev) != se["hash"]:
-            return altered(ev["id"], se["block_id"]), checked, chain.checked
-        if problem := await chain.add(ev["id"], se["block_id"], se["hash"]):
+            return altered(event_id, se["block_id"]), checked, chain.checked
+        if problem := await chain.add(event_id, se["block_id"], se["hash"]):
             return problem, checked, chain.checked
         checked += 1
         ev, se = await anext(event_rows, None), await anext(sealed_rows, None)
-    if ev is not None and ev["id"] <= last_sealed:
-        return inserted(ev["id"], last_sealed), checked, chain.checked
+    if ev is not None and ev[0] <= last_sealed:
+        return inserted(ev[0], last_sealed), checked, chain.checked
     return await chain.finish(), checked, chain.checked
 
 

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.intake import ROOT, Run, progress, run_intake  # noqa: E402
 
-EXTRA = ["sla_sweep", "dashboard"]
+EXTRA = ["sla_sweep", "dashboard", "audit"]
 EXTRA_TIMEOUT = 180  # each; the whole of `make bench` stays within ~8 minutes
 TARGET_PER_SECOND_ON_2_CORES, TARGET_RATIO, TARGET_P99_MS = 1000, 0.6, 100
 

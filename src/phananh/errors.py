@@ -78,6 +78,9 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
             return JSONResponse(error_body("malformed_json", _("The request body is not valid JSON."), _clean(errors)), 400)
+        if errors and all(e.get("loc", ("",))[0] == "path" for e in errors):
+            # an id out of its column's range (phananh.api.ids) or not a number names nothing
+            return JSONResponse(error_body("not_found", _("Not found")), 404)
         return JSONResponse(error_body("validation_error", _("Some fields are missing or invalid."), _clean(errors)), 422)
 
     @app.exception_handler(StarletteHTTPException)

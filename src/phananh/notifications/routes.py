@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import func, select, update
 
 from phananh.api.deps import CurrentPrincipal, Engine, Now
+from phananh.api.ids import BigId
 from phananh.errors import ApiError, not_found
 from phananh.notifications.tables import notifications
 from phananh.reports.codes import report_code
@@ -61,7 +62,7 @@ async def list_notifications(
 
 
 @router.post("/notifications/{notification_id}/read")
-async def mark_read(notification_id: int, engine: Engine, principal: CurrentPrincipal, now: Now):
+async def mark_read(notification_id: BigId, engine: Engine, principal: CurrentPrincipal, now: Now):
     """Mark one of my notifications read (the first reading time is kept)."""
     mine = _mine(_user_id(principal))
     if notification_id > 2**62:

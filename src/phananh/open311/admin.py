@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, StringConstraints
 
 from phananh.api.deps import Engine, Now, require_roles
+from phananh.api.ids import SmallId
 from phananh.auth.principal import Principal
 from phananh.open311 import keys
 from phananh.workflow import Role
@@ -39,7 +40,7 @@ async def create_api_key(body: KeyCreate, engine: Engine, admin: Admin, now: Now
 
 
 @router.post("/{key_id}/revoke")
-async def revoke_api_key(key_id: Annotated[int, Path(ge=1, le=2**31 - 1)], engine: Engine, _admin: Admin, now: Now):
+async def revoke_api_key(key_id: SmallId, engine: Engine, _admin: Admin, now: Now):
     """Revoke a key: its partner's requests are refused from now on; the key stays listed."""
     async with engine.begin() as conn:
         return await keys.revoke_key(conn, key_id=key_id, now=now)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from phananh.directory import service as directory
 from phananh.open311 import present
 from phananh.open311.tables import open311_requests
-from phananh.reports.codes import id_from_code, report_code
+from phananh.reports.codes import id_from_code, parse_id, report_code
 from phananh.reports.queries import events_with_actor
 from phananh.reports.tables import events, media, reports
 from phananh.reports.visibility import RESULT_PUBLIC_STATES, public_clause
@@ -36,10 +36,7 @@ class RequestFilter:
 
 def parse_request_id(ref: str) -> int | None:
     """A service_request_id: our code (PA-2026-000123) or the bare number."""
-    ref = ref.strip()
-    if ref.isdigit():
-        return int(ref) if len(ref) <= 18 else None
-    return id_from_code(ref)
+    return parse_id(ref) or id_from_code(ref)
 
 
 _columns = [reports, open311_requests.c.media_url.label("partner_media_url")]

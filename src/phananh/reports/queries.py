@@ -12,7 +12,7 @@ from phananh.auth.principal import ANONYMOUS, Principal
 from phananh.auth.tables import users
 from phananh.directory import service as directory
 from phananh.errors import ApiError, not_found
-from phananh.reports.codes import id_from_code
+from phananh.reports.codes import id_from_code, parse_id
 from phananh.reports.present import event_view, media_view, report_view
 from phananh.reports.scope import may_see_identity, visible_clause
 from phananh.reports.tables import events, identity_reads, media, media_derivatives, reports
@@ -65,11 +65,7 @@ async def get_report(
 
 async def resolve_report_ref(conn: AsyncConnection, ref: str) -> int:
     """A report path parameter: its numeric id or its human code."""
-    if ref.isascii() and ref.isdigit():
-        if len(ref) > 18:
-            raise not_found()
-        return int(ref)
-    report_id = id_from_code(ref)
+    report_id = parse_id(ref) or id_from_code(ref)
     if report_id is None:
         raise not_found()
     return report_id

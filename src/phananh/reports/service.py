@@ -25,7 +25,7 @@ from phananh.directory import service as directory
 from phananh.errors import ApiError, invalid_fields, not_found
 from phananh.reports import flows, visibility
 from phananh.reports import media as media_store
-from phananh.reports.codes import id_from_code
+from phananh.reports.codes import id_from_code, parse_id
 from phananh.reports.schemas import ACTION_BODIES, ReportSubmit
 from phananh.reports.tables import events, media, reports
 from phananh.sla import service as sla
@@ -352,7 +352,7 @@ async def _effects(conn, action, p, report, principal, d, now) -> tuple[dict, di
     if action == "reject":
         return {"reject_reason": p.reason}, {"reason": p.reason}, None, True
     if action == "merge":
-        into_id = p.into if isinstance(p.into, int) else (int(p.into) if p.into.isascii() and p.into.isdigit() and len(p.into) < 19 else id_from_code(p.into))
+        into_id = parse_id(str(p.into)) or id_from_code(str(p.into))
         target = (await conn.execute(select(reports.c.id, reports.c.status).where(reports.c.id == into_id))).first() \
             if into_id else None
         if target is None or target.id == report["id"] or Status(target.status) in TERMINAL_STATES - {Status.closed}:

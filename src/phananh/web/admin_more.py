@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from phananh.api.ids import SmallId
 from phananh.errors import ApiError
 from phananh.open311 import keys
 from phananh.sla import admin as calendar_admin
@@ -96,7 +97,7 @@ async def keys_create(web: FormWeb):
 
 
 @router.post("/khoa-api/{key_id:int}/thu-hoi")
-async def keys_revoke(web: FormWeb, key_id: int):
+async def keys_revoke(web: FormWeb, key_id: SmallId):
     require_staff(web, Role.admin)
     try:
         async with web.request.app.state.engine.begin() as conn:

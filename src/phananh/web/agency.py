@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from phananh.api.ids import BigId
 from phananh.directory import service as directory
 from phananh.reports import queries
 from phananh.web import consoles, lookups
@@ -37,13 +38,13 @@ async def inbox(web: PageWeb, view: Annotated[str, Query(pattern="^(open|resolve
 
 
 @router.get("/phan-anh/{report_id}")
-async def detail(web: PageWeb, report_id: int):
+async def detail(web: PageWeb, report_id: BigId):
     require_staff(web, *ROLES)
     return await consoles.detail_page(web, report_id, "agency/detail.html")
 
 
 @router.post("/phan-anh/{report_id}/{action}")
-async def act(web: FormWeb, report_id: int, action: str):
+async def act(web: FormWeb, report_id: BigId, action: str):
     require_staff(web, *ROLES)
     return await consoles.post_action(web, report_id, action, template="agency/detail.html",
                                       back=f"/agency/phan-anh/{report_id}")

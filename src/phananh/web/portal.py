@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from phananh.api.ids import BigId
 from phananh.directory import service as directory
 from phananh.errors import ApiError
 from phananh.reports import queries, service
@@ -98,13 +99,13 @@ async def submit_for_caller(web: FormWeb):
 
 
 @router.get("/phan-anh/{report_id}")
-async def detail(web: PageWeb, report_id: int):
+async def detail(web: PageWeb, report_id: BigId):
     require_staff(web, *VIEWERS)
     return await consoles.detail_page(web, report_id, "portal/detail.html")
 
 
 @router.post("/phan-anh/{report_id}/{action}")
-async def act(web: FormWeb, report_id: int, action: str):
+async def act(web: FormWeb, report_id: BigId, action: str):
     require_staff(web, *VIEWERS)
     return await consoles.post_action(web, report_id, action, template="portal/detail.html",
                                       back=f"/portal/phan-anh/{report_id}")

@@ -5,6 +5,8 @@ import json
 
 from PIL import Image
 
+from phananh.reports import derivatives
+
 from tests.reports.test_bad_input import jpeg_bytes
 from tests.security import samples
 from tests.support import AGENCY, act, report_body
@@ -32,20 +34,23 @@ async def test_photos_and_video_are_accepted_by_content_not_by_name(client, toke
     assert kinds == [("photo", "image/jpeg"), ("photo", "image/jpeg"), ("video", "video/mp4")]
 
 
-async def test_media_is_served_only_to_those_who_may_see_the_report(client, tokens):
+async def test_media_is_served_only_to_those_who_may_see_the_report(client, tokens, engine, settings):
     photo = jpeg_bytes()
     r = await client.post("/api/v1/reports", data={"report": json.dumps(report_body())},
                           files={"files": ("a.jpg", photo, "image/jpeg")})
     created = r.json()
     url = created["media"][0]["url"]
+    await derivatives.process_due(engine, settings)  # the worker makes the public copy (tests/privacy)
     assert (await client.get(url)).status_code == 404  # the public: not published yet
     staff = await client.get(url, headers=await tokens("dispatcher"))
-    assert staff.status_code == 200 and staff.content == photo and staff.headers["content-type"] == "image/jpeg"
+    assert staff.status_code == 200 and staff.headers["content-type"] == "image/jpeg"
+    original = await client.get(created["media"][0]["url"] + "/original", headers=await tokens("dispatcher"))
+    assert original.status_code == 200 and original.headers["content-type"] == "image/jpeg"
     assert (await client.get(url, params={"tracking_token": created["tracking_token"]})).status_code == 200
     assert (await client.get(url, headers=await tokens(f"handler.{AGENCY}"))).status_code == 404
 
 
-async def test_resolve_with_photos_attaches_result_media(client, tokens):
+async def test_resolve_with_photos_attaches_result_media(client, tokens, engine, settings):
     dispatcher, handler = await tokens("dispatcher"), await tokens(f"handler.{AGENCY}")
     created = (await client.post("/api/v1/reports", json=report_body())).json()
     await act(client, created["id"], "assign", {"agency": AGENCY}, dispatcher)
@@ -56,6 +61,7 @@ async def test_resolve_with_photos_attaches_result_media(client, tokens):
     assert [m["purpose"] for m in r.json()["media"]] == ["result"]
     # the public sees the result photo only once published
     await act(client, created["id"], "publish", {}, dispatcher)
+    await derivatives.process_due(engine, settings)
     public = (await client.get(f"/api/v1/reports/{created['id']}")).json()
     assert [m["purpose"] for m in public["media"]] == ["result"]
     assert (await client.get(public["media"][0]["url"])).status_code == 200

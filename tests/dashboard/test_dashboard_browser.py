@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import DEMO_PASSWORD, IN_CI
 from tests.live.server import login, prepared_database, server
 from tests.support import report_body
 
@@ -38,7 +38,7 @@ async def _number(page, selector: str) -> int:
     return int(digits) if digits else -1
 
 
-async def test_numbers_change_within_a_second_of_a_submit_and_an_assign_without_reload(base):
+async def test_numbers_change_within_a_second_of_a_submit_and_an_assign_without_reload(base, csp_guard):
     from playwright.async_api import async_playwright
 
     async with httpx.AsyncClient(timeout=10) as client:
@@ -49,12 +49,13 @@ async def test_numbers_change_within_a_second_of_a_submit_and_an_assign_without_
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             watching = await browser.new_context(locale="vi-VN")
+            await csp_guard.watch(watching)
             await watching.add_cookies([{"name": "phananh_session", "value": supervisor, "domain": host, "path": "/"}])
             page = await watching.new_page()
             await page.goto(base + "/dashboard")
-            await page.wait_for_function("document.getElementById('live').textContent.includes('Trực tiếp')",
+            await page.wait_for_function("() => document.getElementById('live').textContent.includes('Trực tiếp')",
                                          timeout=15000)
-            await page.wait_for_function("document.getElementById('kpi-received').textContent !== '–'")
+            await page.wait_for_function("() => document.getElementById('kpi-received').textContent !== '–'")
             await page.evaluate("window.__sameDocument = true")
             received, handling = await _number(page, "#kpi-received"), await _number(page, "#kpi-handling")
             assert await page.text_content("h1") == "Bảng điều hành phản ánh hiện trường"
@@ -63,12 +64,12 @@ async def test_numbers_change_within_a_second_of_a_submit_and_an_assign_without_
             r = await elsewhere.request.post(base + "/api/v1/reports", data=report_body())
             assert r.status == 201
             report_id = (await r.json())["id"]
-            await page.wait_for_function(f"Number(document.getElementById('kpi-received').textContent.replace(/\\D/g, '')) === {received + 1}",
+            await page.wait_for_function(f"() => Number(document.getElementById('kpi-received').textContent.replace(/\\D/g, '')) === {received + 1}",
                                          timeout=1000)
             r = await elsewhere.request.post(f"{base}/api/v1/reports/{report_id}/actions/assign",
                                              data={"agency": "so-y-te"}, headers=dispatcher)
             assert r.status == 200
-            await page.wait_for_function(f"Number(document.getElementById('kpi-handling').textContent.replace(/\\D/g, '')) === {handling + 1}",
+            await page.wait_for_function(f"() => Number(document.getElementById('kpi-handling').textContent.replace(/\\D/g, '')) === {handling + 1}",
                                          timeout=1000)
             assert await page.evaluate("window.__sameDocument === true"), "the page was reloaded"
             # The map shows the points although no tile server answers.
@@ -77,21 +78,76 @@ async def test_numbers_change_within_a_second_of_a_submit_and_an_assign_without_
             await browser.close()
 
 
-async def test_the_dashboard_asks_to_sign_in_without_a_session(base):
+async def test_the_dashboard_signs_in_through_the_staff_sign_in_page(base, csp_guard):
+    """No session: off to the staff sign-in page and back; the session stays in an HttpOnly cookie that the
+    page's scripts cannot read (the dashboard never writes a cookie itself)."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            page = await (await browser.new_context()).new_page()
+            context = await browser.new_context(locale="vi-VN")
+            await csp_guard.watch(context)
+            page = await context.new_page()
             await page.goto(base + "/dashboard")
-            await page.wait_for_selector("#signin:not([hidden])", timeout=5000)
-            assert "Đăng nhập" in await page.text_content("#signin h2")
+            await page.wait_for_url("**/dang-nhap?next=%2Fdashboard", timeout=5000)
+            await page.fill("#username", "supervisor")
+            await page.fill("#password", DEMO_PASSWORD)
+            await page.click("main form button[type=submit]")
+            await page.wait_for_url(base + "/dashboard", timeout=5000)
+            await page.wait_for_function("() => document.getElementById('kpi-received').textContent !== '–'", timeout=5000)
+            assert "phananh_session" not in await page.evaluate("document.cookie")
+            session = [c for c in await context.cookies() if c["name"] == "phananh_session"]
+            assert session and session[0]["httpOnly"]
         finally:
             await browser.close()
 
 
-async def test_public_statistics_page_shows_figures_to_anyone(base):
+EVIL = '<img src=x onerror="window.__xss=1">'
+
+
+async def test_names_from_the_server_show_as_text_in_tooltips_and_tables(base, csp_guard):
+    """An agency, a category and a report titled with HTML: shown as text in the chart tooltip and the overdue
+    table; no element is made from it and nothing runs."""
+    from playwright.async_api import async_playwright
+
+    async def poisoned(route):
+        response = await route.fetch()
+        data = await response.json()
+        data["by_category"] = [{"code": "x", "name": EVIL, "count": 3}]
+        data["on_time"]["agency_ranking"] = [{"code": "x", "name": EVIL, "on_time": 1, "late": 1, "rate": 0.5}]
+        data["now"]["overdue_list"] = [{"id": 1, "code": EVIL, "title": EVIL, "urgent": True, "stages": [EVIL],
+                                        "category": {"code": "x", "name": EVIL}, "agency": {"code": "x", "name": EVIL},
+                                        "overdue_seconds": 3600}]
+        await route.fulfill(response=response, json=data)
+
+    async with httpx.AsyncClient(timeout=10) as client:
+        supervisor = (await login(client, base, "supervisor"))["Authorization"].split()[1]
+    host = base.split("//")[1].split(":")[0]
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            context = await browser.new_context(locale="vi-VN")
+            await csp_guard.watch(context)
+            await context.add_cookies([{"name": "phananh_session", "value": supervisor, "domain": host, "path": "/"}])
+            page = await context.new_page()
+            await page.route("**/api/v1/stats/overview?*", poisoned)
+            await page.goto(base + "/dashboard")
+            await page.wait_for_selector("#overdue tbody td", timeout=5000)
+            assert await page.text_content("#overdue tbody tr td:nth-child(4)") == EVIL
+            for chart in ("chart-agencies", "chart-category"):
+                await page.evaluate(f"""() => echarts.getInstanceByDom(document.getElementById("{chart}"))
+                                          .dispatchAction({{type: "showTip", seriesIndex: 0, dataIndex: 0}})""")
+                await page.wait_for_function(f"() => document.getElementById('{chart}').innerText.includes('<img')",
+                                             timeout=3000)
+            made = "document.querySelectorAll('#overdue img, #chart-agencies img, #chart-category img').length"
+            assert await page.evaluate(made) == 0
+            assert await page.evaluate("window.__xss") is None
+        finally:
+            await browser.close()
+
+
+async def test_public_statistics_page_shows_figures_to_anyone(base, csp_guard):
     from playwright.async_api import async_playwright
 
     async with httpx.AsyncClient(timeout=10) as client:
@@ -99,9 +155,11 @@ async def test_public_statistics_page_shows_figures_to_anyone(base):
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            page = await (await browser.new_context()).new_page()
+            context = await browser.new_context()
+            await csp_guard.watch(context)
+            page = await context.new_page()
             await page.goto(base + "/thong-ke")
-            await page.wait_for_function("document.getElementById('kpi-received').textContent !== '–'", timeout=5000)
+            await page.wait_for_function("() => document.getElementById('kpi-received').textContent !== '–'", timeout=5000)
             assert await _number(page, "#kpi-received") >= 1
             assert "Mức độ hài lòng" in await page.content()
         finally:

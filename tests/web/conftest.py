@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser_support import CspGuard
 from tests.web import server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -40,3 +41,26 @@ def chromium(live_server):
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture(autouse=True)
+def csp_guard(request):
+    """Every browser context that a test opens on `chromium` is watched; the test fails on a CSP violation.
+    A test that means to cause one reads `csp_guard.violations` and clears it."""
+    if "chromium" not in request.fixturenames:
+        yield None
+        return
+    browser, guard = request.getfixturevalue("chromium"), CspGuard()
+    opened = browser.new_context
+
+    def new_context(*args, **kwargs):
+        context = opened(*args, **kwargs)
+        guard.watch(context)
+        return context
+
+    browser.new_context = new_context
+    try:
+        yield guard
+    finally:
+        del browser.new_context
+    guard.check()

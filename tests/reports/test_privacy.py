@@ -40,12 +40,15 @@ async def test_no_public_response_contains_the_reporters_personal_data(client, t
         _assert_no_identity((await client.get(f"/api/v1/reports/{rid}/events", headers=h)).text)
 
 
-async def test_the_public_sees_only_published_public_reports(client):
+async def test_the_public_sees_only_reports_the_portal_reviewed(client, tokens):
     fresh = await submit(client)
     r = await client.get(f"/api/v1/reports/{fresh['id']}")
     assert r.status_code == 404
-    items = (await client.get("/api/v1/reports?page_size=100")).json()["items"]
-    assert all(i["status"] in ("published", "closed") for i in items)
+    assert fresh["id"] not in {i["id"] for i in (await client.get("/api/v1/reports?page_size=100")).json()["items"]}
+    await act(client, fresh["id"], "make_public", {}, await tokens("dispatcher"))
+    assert (await client.get(f"/api/v1/reports/{fresh['id']}")).json()["status"] == "received"
+    resolved = await report_in_state(client, tokens, "resolved")
+    assert (await client.get(f"/api/v1/reports/{resolved['id']}")).status_code == 404
 
 
 async def test_dispatcher_sees_identity_and_the_read_is_logged(client, tokens, engine):

@@ -151,9 +151,14 @@ async def test_the_public_page_shows_the_result_and_never_the_reporter(browser, 
     assert (await browser.get(f"/cong-khai/{created['id'] + 10**9}")).status_code == 404
 
 
-async def test_a_report_not_yet_published_is_not_on_the_public_site(browser, client, tokens):
+async def test_a_report_not_yet_reviewed_is_not_on_the_public_site(browser, client, tokens):
     created = await report_in_state(client, tokens, "resolved")
     assert (await browser.get(f"/cong-khai/{created['code']}")).status_code == 404
+    followed = await report_in_state(client, tokens, "in_progress")
+    await client.post(f"/api/v1/reports/{followed['id']}/actions/make_public", json={},
+                      headers=await tokens("dispatcher"))
+    page = await browser.get(f"/cong-khai/{followed['code']}")
+    assert page.status_code == 200 and "Sở Xây dựng" in page.text and "handler." not in page.text
 
 
 async def test_tracking_page_shows_the_deadline_and_the_rating_form_once_published(browser, client, tokens):
@@ -337,3 +342,39 @@ async def test_an_agency_leader_reads_the_urgent_notification_and_opens_the_repo
     r = await browser.post("/thong-bao/da-doc", data={"csrf_token": token})
     assert r.status_code == 303
     assert "Đánh dấu tất cả đã đọc" not in (await browser.get("/thong-bao")).text
+
+
+async def test_the_dispatcher_edits_the_public_view_and_makes_the_report_public(browser, client, tokens):
+    created = await report_in_state(client, tokens, "assigned",
+                                    description="Ổ gà trước nhà ông Năm, số điện thoại 0977000111.")
+    token = await sign_in(browser, "dispatcher")
+    base = f"/portal/phan-anh/{created['id']}"
+    page = (await browser.get(base)).text
+    assert "Chưa công khai" in page and "Biên tập nội dung công khai" in page and 'id="act-make_public"' in page
+    r = await browser.post(base + "/redact", data={
+        "csrf_token": token, "public_title": "Ổ gà trên đường", "public_description": "Ổ gà lớn giữa đường.",
+        "public_address": "Phường An Xuyên", "position": "snapped"})
+    assert r.status_code == 303, r.text[:500]
+    assert (await browser.post(base + "/make_public", data={"csrf_token": token})).status_code == 303
+    page = (await browser.get(base)).text
+    assert "Công khai từ" in page and 'id="act-make_public"' not in page
+    public = (await browser.get(f"/cong-khai/{created['code']}")).text
+    assert "Ổ gà lớn giữa đường." in public and "0977000111" not in public and "ông Năm" not in public
+
+
+async def test_admin_marks_a_category_sensitive(browser, client):
+    token = await sign_in(browser, "admin")
+    page = (await browser.get("/admin/linh-vuc", params={"ma": "gop-y"})).text
+    assert 'name="sensitive"' in page
+    from phananh.demo.catalog import CATEGORY_BY_CODE
+
+    c = CATEGORY_BY_CODE["gop-y"]
+    fields = {"csrf_token": token, "mode": "edit", "code": c.code, "name_vi": c.name_vi, "name_en": c.name_en,
+              "hint_vi": c.hint_vi, "hint_en": c.hint_en, "group_code": c.group, "active": "1"}
+    try:
+        r = await browser.post("/admin/linh-vuc", data={**fields, "sensitive": "1"})
+        assert r.status_code == 303
+        page = (await browser.get("/admin/linh-vuc", params={"ma": "gop-y"})).text
+        assert re.search(r'name="sensitive" value="1"\s+checked', page)
+    finally:
+        await browser.post("/admin/linh-vuc", data=fields)

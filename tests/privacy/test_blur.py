@@ -39,7 +39,7 @@ async def test_a_face_is_blurred_and_the_rest_of_the_photo_kept(client, tokens, 
     before, after = sharpness(original, ASTRONAUT_FACE), sharpness(copy, ASTRONAUT_FACE)
     assert after <= 0.3 * before, f"face sharpness {before:.0f} -> {after:.0f}: not blurred enough"
     # Away from the face the photo is the same, but for JPEG's re-encoding.
-    assert mean_difference(original, copy, BACKGROUND) < 3
+    assert mean_difference(original, copy, BACKGROUND) < 4
     assert sharpness(copy, BACKGROUND) >= 0.8 * sharpness(original, BACKGROUND)
 
     staff = (await client.get(f"/api/v1/reports/{created['id']}", headers=await tokens("dispatcher"))).json()

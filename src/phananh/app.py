@@ -25,6 +25,8 @@ from phananh import dashboard as dashboard_pages, live
 from phananh.exports.routes import router as exports_router
 from phananh.stats.routes import router as stats_router
 from phananh.notifications.routes import router as notifications_router
+from phananh.privacy.routes import router as privacy_router
+from phananh.privacy.pages import router as privacy_pages
 from phananh.sla.routes import router as sla_router
 from phananh.worker import EmbeddedScheduler
 from phananh.audit.pages import router as audit_pages
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(exports_router)
     api.include_router(sla_router)
     api.include_router(notifications_router)
+    api.include_router(privacy_router)  # /me/data, /me/erase, /me/identity-reads (Law 91/2025)
 
     @api.get("/health", tags=["meta"])
     async def health():
@@ -82,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     dashboard_pages.mount(app)  # /dashboard, /thong-ke and their static files
     app.include_router(open311_router)  # /open311/v2 and /api/v1/admin/api-keys
     app.include_router(audit_pages)  # /admin/nhat-ky, before web's /admin/{entity}
+    app.include_router(privacy_pages)  # /cua-toi/ai-da-xem, /cua-toi/xoa-thong-tin
     web.install(app)  # the people's pages: /, /portal, /agency, /cong-khai, /admin, /static
     # Last, so that it is the outermost middleware: a shed request costs nothing else.
     install_backpressure(app, max_in_flight=settings.max_in_flight, retry_after=settings.retry_after_seconds)

@@ -20,6 +20,8 @@ from phananh.audit.cli import audit_app  # noqa: E402
 app.add_typer(audit_app, name="audit")
 from phananh.auth.cli import user_app  # noqa: E402
 app.add_typer(user_app, name="user")
+from phananh.privacy.cli import privacy_app  # noqa: E402
+app.add_typer(privacy_app, name="privacy")
 
 
 def _ensure_var_dirs() -> None:

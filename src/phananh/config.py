@@ -108,6 +108,13 @@ class Settings(BaseSettings):
     # The public copy's longest side in pixels.
     derivative_max_side: int = 2048
 
+    # --- Citizen's rights and retention (phananh.privacy, issue 12 part 3; Law 91/2025/QH15) ---
+    # The reporter's identity (name, phone, email, account) is kept this many years after the report closed
+    # (closed, rejected or merged), then replaced by a tombstone; 0 keeps it for ever.
+    identity_retention_years: int = 5
+    # The worker (inside serve in embedded mode, or `phananh worker`) runs the retention pass this often; 0: off.
+    identity_retention_interval_hours: float = 24.0
+
     # --- Web hardening (phananh.server.middleware.SecurityHeaders, issue 11 part 3) ---
     # Strict-Transport-Security max-age, sent on answers to https requests only; 0: no HSTS header.
     hsts_max_age: int = 31_536_000

@@ -199,6 +199,14 @@ async def _record_event(
     return event
 
 
+async def record_event(conn: AsyncConnection, *, report: dict, action: str, principal: Principal, now: datetime,
+                       payload: dict, public: bool = False) -> dict:
+    """Append an event that is no lifecycle action and changes no state (from_status = to_status), such as
+    privacy's `erase_identity`, through the same insert and flows as every action."""
+    return await _record_event(conn, report=report, action=action, from_status=report["status"],
+                               principal=principal, now=now, payload=payload, public=public)
+
+
 def parse_action_body(action: str, body: dict | None) -> BaseModel:
     model = ACTION_BODIES[action]
     try:

@@ -6,9 +6,11 @@ decides (403/409 come back as a message on the page, 422 as a message next to th
 
 from __future__ import annotations
 
+import json
+
 from phananh.directory import service as directory
 from phananh.errors import ApiError
-from phananh.reports import queries, service
+from phananh.reports import derivatives, queries, service
 from phananh.reports.schemas import ACTION_BODIES
 from phananh.web import labels, lookups
 from phananh.web.forms import body_for, errors_from_api, text_fields, uploads_from
@@ -48,10 +50,13 @@ async def detail_context(web: Web, report_id: int) -> dict:
         contact_agency = agency or suggested
         people = await lookups.agency_people(conn, contact_agency["id"]) if contact_agency else []
         duplicates = await lookups.likely_duplicates(conn, report, category["id"]) if "merge" in allowed else []
+        # The redaction tool's automatic and drawn boxes per photo (reports.derivatives).
+        photo_boxes = await derivatives.statuses(conn, [m["id"] for m in report["media"] if m["kind"] == "photo"]) \
+            if "redact" in allowed else {}
     agencies = sorted((a for a in d.agencies.values() if a["active"]), key=lambda a: a["name"])
     return dict(report=report, events=events, category=category, area=area, agency=agency, suggested=suggested,
                 contact_agency=contact_agency, people=people, duplicates=duplicates, agencies=agencies,
-                allowed=allowed, category_name=category["name_en"] if web.lang == "en" else category["name_vi"])
+                allowed=allowed, photo_boxes=photo_boxes, category_name=category["name_en"] if web.lang == "en" else category["name_vi"])
 
 
 async def detail_page(web: Web, report_id: int, template: str, *, errors: dict | None = None,
@@ -71,6 +76,8 @@ async def post_action(web: Web, report_id: int, action: str, *, template: str, b
     try:
         uploads = await uploads_from(form, app.state.settings) if action in WITH_FILES else []
         body = body_for(ACTION_BODIES[action], fields)
+        if action == "redact":
+            body = _photo_boxes(body)
         if action == "publish" and body.get("public_text") == fields.get("original_result"):
             body.pop("public_text")  # unchanged: the agency's text is published as it is
         async with app.state.engine.begin() as conn:
@@ -88,6 +95,19 @@ async def post_action(web: Web, report_id: int, action: str, *, template: str, b
     web.flash("ok", web._("Done: {action}.", action=web._(labels.ACTION[action])))
     return web.redirect(back)
 
+
+
+def _photo_boxes(body: dict) -> dict:
+    """The redaction tool (static/redact.js) posts the changed photos' boxes as one JSON field; none: left out."""
+    raw = body.pop("media", None)
+    if raw:
+        try:
+            items = json.loads(raw)
+        except ValueError:
+            raise ApiError(422, "invalid_boxes", "The photo boxes could not be read.", details={"field": "media"})
+        if items:
+            body["media"] = items
+    return body
 
 
 def refusal(web: Web, exc: ApiError) -> str:

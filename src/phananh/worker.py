@@ -18,6 +18,7 @@ from phananh.audit.scheduled import run_sealer
 from phananh.config import Settings
 from phananh.notifications.delivery import deliver_due
 from phananh.notifications.senders import Sender, senders_from_settings
+from phananh.privacy.scheduled import run_retention
 from phananh.reports.derivatives import run_derivatives
 from phananh.reports.scheduled import close_published
 from phananh.sla.scheduled import sweep
@@ -47,6 +48,9 @@ async def run_scheduler(
     # Public photo derivatives too (derivative_interval_seconds): a photo goes public seconds after its submit.
     photos = asyncio.create_task(run_derivatives(engine, settings, stop=stop)) \
         if settings.derivative_interval_seconds > 0 else None
+    # Retention of reporters' identities (identity_retention_years), on a daily beat by default.
+    retention = asyncio.create_task(run_retention(engine, settings, clock=clock, stop=stop)) \
+        if settings.identity_retention_interval_hours > 0 and settings.identity_retention_years > 0 else None
     while not stop.is_set():
         try:
             await run_once(engine, senders=senders, now=clock(), settings=settings)
@@ -59,6 +63,8 @@ async def run_scheduler(
     await sealer
     if photos is not None:
         await photos
+    if retention is not None:
+        await retention
 
 
 async def run_worker(settings: Settings) -> None:

@@ -138,6 +138,10 @@ class SampleReport:
     rating: int | None = None
     rating_comment: str | None = None
     merged_into: str | None = None
+    # The Portal's review (ARCHITECTURE §5): an open report made public, and its public view when redacted.
+    make_public: bool = False
+    public_title: str | None = None
+    public_description: str | None = None
 
 
 def _digits(ref: str, salt: str) -> int:
@@ -209,6 +213,7 @@ SAMPLE_REPORTS: list[SampleReport] = [
         và gia cố tạm thời.""",
         reporter="Trần Văn Út", urgent=True,
         state="received", situation="at_risk", age_hours=1.7,
+        make_public=True,
     ),
     _sample(
         "day-dien-dut-hong-dan", "dien-chieu-sang", "Xã Hồng Dân", "Ấp 7",
@@ -236,6 +241,7 @@ SAMPLE_REPORTS: list[SampleReport] = [
         đón con rất vất vả.""",
         reporter="Phạm Hoàng Nam",
         state="received", situation="at_risk", age_hours=1.6,
+        make_public=True,
     ),
     _sample(
         "gop-y-tin-nhan-ngu-dan", "gop-y", "Xã Gành Hào", "Khu vực cảng cá Gành Hào",
@@ -258,6 +264,21 @@ SAMPLE_REPORTS: list[SampleReport] = [
     ),
     # ------------------------------------------------------------------ assigned
     _sample(
+        "mua-ban-ma-tuy-hem-an-xuyen", "an-ninh-trat-tu", "Phường An Xuyên", "Khóm 4",
+        "Nghi mua bán ma túy trong hẻm về đêm",
+        """Mấy tuần nay cứ khoảng 22 giờ lại có vài thanh niên đi xe máy vào cuối hẻm 12 giao nhận
+        những gói nhỏ rồi đi ngay, hàng xóm nghi là mua bán ma túy. Tôi là Lâm Văn Khoa ở nhà số 8
+        đầu hẻm, số điện thoại 0913557799, công an cần thì gọi tôi. Đề nghị công an kiểm tra và
+        tăng cường tuần tra vào buổi tối.""",
+        reporter="Lâm Văn Khoa",
+        state="assigned", situation="on_time", age_hours=1.2,
+        make_public=True,
+        # The reporter's name, phone and house are the Portal's to keep: the public reads this instead.
+        public_title="Nghi có mua bán ma túy trong hẻm về đêm",
+        public_description="Người dân phản ánh dấu hiệu mua bán ma túy vào buổi tối tại một con hẻm ở khóm 4. "
+                           "Đề nghị công an kiểm tra, tăng cường tuần tra.",
+    ),
+    _sample(
         "sot-xuat-huyet-an-xuyen", "dich-benh", "Phường An Xuyên", "Khóm 3",
         "Nhiều ca sốt xuất huyết trong khóm",
         """Hơn một tuần nay trong khóm có ít nhất bốn người bị sốt xuất huyết, trong đó hai cháu
@@ -265,6 +286,7 @@ SAMPLE_REPORTS: list[SampleReport] = [
         rất nhiều. Đề nghị ngành y tế về phun thuốc diệt muỗi và hướng dẫn bà con diệt lăng quăng.""",
         reporter="Nguyễn Thị Hồng Nhung",
         state="assigned", situation="on_time", age_hours=1.5,
+        make_public=True,
     ),
     _sample(
         "tau-ca-mat-lien-lac-song-doc", "thoi-tiet", "Xã Sông Đốc", "Cửa biển Sông Đốc",
@@ -293,6 +315,7 @@ SAMPLE_REPORTS: list[SampleReport] = [
         thấy. Tuần rồi đã có hai người đi xe máy bị té ngã. Đề nghị sớm vá lại mặt đường.""",
         reporter=None,
         state="assigned", situation="overdue", age_hours=9,
+        make_public=True,
     ),
     _sample(
         "ferry-pier-nam-can", "giao-thong", "Xã Năm Căn", "Bến tàu du lịch Năm Căn",
@@ -373,6 +396,7 @@ SAMPLE_REPORTS: list[SampleReport] = [
         chức năng cắm biển cảnh báo và sớm khắc phục.""",
         reporter="Nguyễn Văn Chín",
         state="in_progress", situation="overdue", age_hours=30,
+        make_public=True,
         agency_response=(
             "Sở Nông nghiệp và Môi trường đã phối hợp UBND xã Năm Căn cắm biển cảnh báo, rào chắn "
             "khu vực sạt lở và đang khảo sát phương án xử lý khẩn cấp."
@@ -400,6 +424,7 @@ SAMPLE_REPORTS: list[SampleReport] = [
         nghị phường bố trí thu gom và xử lý người đổ rác bừa bãi.""",
         reporter="Dương Văn Khải",
         state="in_progress", situation="at_risk", age_hours=10,
+        make_public=True,
         agency_response=(
             "UBND phường Lý Văn Lâm đã giao tổ quản lý trật tự đô thị kiểm tra; phường sẽ tổ chức "
             "dọn dẹp trong ngày và cắm biển cấm đổ rác."
@@ -413,6 +438,7 @@ SAMPLE_REPORTS: list[SampleReport] = [
         khẩn trương khắc phục.""",
         reporter="Lý Văn Sang", urgent=True,
         state="in_progress", situation="overdue", age_hours=40,
+        make_public=True,
         agency_response=(
             "Sở Công Thương đã đề nghị Công ty Điện lực Cà Mau khẩn trương khắc phục; nguyên nhân "
             "ban đầu do sự cố máy biến áp, dự kiến có điện lại trong chiều nay."

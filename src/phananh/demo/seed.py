@@ -192,8 +192,26 @@ async def seed_sample_reports(engine: AsyncEngine, settings: Settings, *, now: d
             async with engine.begin() as conn:
                 await reports_service.apply_action(conn, report_id=report_id, action=action, body=body, principal=actor,
                                                    now=at, settings=settings, tracking_token=token)
+        await _review(engine, settings, sample, report_id, dispatcher,
+                      at=min(now, (times[-1] if times else now - last_age) + timedelta(minutes=1)))
         created[sample.ref] = report_id
     return len(created)
+
+
+async def _review(engine: AsyncEngine, settings: Settings, sample, report_id: int, dispatcher: Principal, *,
+                  at: datetime) -> None:
+    """The Portal's review of an open sample: its public view redacted, then made public (ARCHITECTURE §5)."""
+    steps = []
+    redaction = {k: v for k, v in (("public_title", sample.public_title),
+                                   ("public_description", sample.public_description)) if v}
+    if redaction:
+        steps.append(("redact", redaction))
+    if sample.make_public:
+        steps.append(("make_public", {}))
+    for action, body in steps:
+        async with engine.begin() as conn:
+            await reports_service.apply_action(conn, report_id=report_id, action=action, body=body,
+                                               principal=dispatcher, now=at, settings=settings)
 
 
 def _action_body(action: str, sample, agency_code: str, created: dict[str, int]) -> dict:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -35,7 +36,9 @@ def _process(live_server) -> derivatives.Processed:
             return await derivatives.process_due(engine, settings)
         finally:
             await engine.dispose()
-    return asyncio.run(run())
+    # Playwright's sync API keeps an event loop running in this thread: the pass gets a thread of its own.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def test_dispatcher_redacts_a_photo_and_the_text_then_the_public_sees_the_redacted_versions(chromium, live_server):

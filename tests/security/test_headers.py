@@ -9,6 +9,7 @@ import re
 import httpx
 import pytest
 
+from phananh.reports import derivatives
 from phananh.server.middleware import SecurityHeaders, csp_source
 from tests.reports.test_bad_input import jpeg_bytes
 from tests.support import report_body
@@ -48,13 +49,17 @@ async def test_an_api_answer_and_an_error_are_hardened(client):
     assert_hardened(missing)
 
 
-async def test_a_media_file_is_hardened(client, tokens):
+async def test_a_media_file_is_hardened(client, tokens, engine, settings):
     r = await client.post("/api/v1/reports", data={"report": json.dumps(report_body())},
                           files={"files": ("a.jpg", jpeg_bytes(), "image/jpeg")})
     assert r.status_code == 201, r.text
-    media = await client.get(r.json()["media"][0]["url"], headers=await tokens("dispatcher"))
-    assert media.status_code == 200 and media.headers["content-type"] == "image/jpeg"
-    assert_hardened(media)
+    url = r.json()["media"][0]["url"]
+    await derivatives.process_due(engine, settings)  # the worker's public copy
+    for path in (url, url + "/original"):
+        media = await client.get(path, headers=await tokens("dispatcher"))
+        assert media.status_code == 200 and media.headers["content-type"] == "image/jpeg", path
+        assert_hardened(media)
+        assert media.headers.get_list("x-content-type-options") == ["nosniff"]  # once
 
 
 async def test_an_open311_answer_is_hardened(client):

@@ -230,7 +230,7 @@ async def test_admin_creates_a_handler_who_can_sign_in(browser):
     fields = {"csrf_token": token, "mode": "new", "username": username, "full_name": "Võ Thị Hồng",
               "role": "handler", "agency": "so-y-te", "active": "1", "password": "ngan"}
     weak = await browser.post("/admin/nguoi-dung", data=fields)
-    assert weak.status_code == 422 and "Mật khẩu cần ít nhất 10 ký tự." in field_errors(weak.text)
+    assert weak.status_code == 422 and "Mật khẩu cần ít nhất 12 ký tự." in field_errors(weak.text)
     assert 'value="Võ Thị Hồng"' in weak.text
     ok = await browser.post("/admin/nguoi-dung", data={**fields, "password": "mat-khau-du-dai"})
     assert ok.status_code == 303

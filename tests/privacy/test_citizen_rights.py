@@ -214,3 +214,52 @@ async def test_erase_needs_an_explicit_confirmation(client, citizen, body):
     r = await client.post("/api/v1/me/erase", headers={**me, "Content-Type": "application/json"}, content=b"{oops")
     assert r.status_code == 400
     assert (await client.get("/api/v1/me/data", headers=me)).status_code == 200  # nothing was erased
+
+
+async def test_my_page_offers_download_reads_and_erasure_with_a_confirmation_step(app, client, tokens, citizen):
+    import re
+
+    import httpx
+
+    _, me = citizen
+    created = await my_report(client, me)
+    await client.get(f"/api/v1/reports/{created['id']}", headers=await tokens("dispatcher"))  # one read
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as browser:
+        browser.cookies.set("phananh_session", me["Authorization"].split()[1])
+        page = await browser.get("/cua-toi")
+        assert page.status_code == 200
+        for text in ("Tải dữ liệu của tôi", "Ai đã xem thông tin của tôi", "Rút lại đồng ý và xóa thông tin cá nhân"):
+            assert text in page.text
+        assert 'href="/api/v1/me/data"' in page.text
+        assert (await browser.get("/api/v1/me/data")).status_code == 200  # the cookie opens the download
+        reads = await browser.get("/cua-toi/ai-da-xem")
+        assert reads.status_code == 200 and created["code"] in reads.text and "Mở xem phản ánh" in reads.text
+        assert "Cổng Thông tin điện tử tỉnh" in reads.text and "<script>" not in reads.text
+
+        form = await browser.get("/cua-toi/xoa-thong-tin")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        unticked = await browser.post("/cua-toi/xoa-thong-tin", data={"csrf_token": token})
+        assert unticked.status_code == 422 and "Hãy đánh dấu ô xác nhận" in unticked.text
+        assert (await browser.post("/cua-toi/xoa-thong-tin", data={"confirm": "1"})).status_code == 403  # no CSRF
+        done = await browser.post("/cua-toi/xoa-thong-tin", data={"csrf_token": token, "confirm": "1"})
+        assert done.status_code == 303 and done.headers["location"] == "/cua-toi"
+        assert any(h.startswith("phananh_session=") for h in done.headers.get_list("set-cookie"))
+    assert (await client.get("/api/v1/me/data", headers=me)).status_code == 401
+    detail = (await client.get(f"/api/v1/reports/{created['id']}", headers=await tokens("dispatcher"))).json()
+    assert detail["reporter"]["name"] == TOMBSTONE_NAME
+
+
+def test_cli_retention_prints_the_count(db_url, monkeypatch):
+    from typer.testing import CliRunner
+
+    from phananh.cli import app as cli
+    from phananh.config import get_settings
+
+    monkeypatch.setenv("PHANANH_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["privacy", "retention", "--dry-run", "--years", "50"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "0 report(s) would be anonymised (closed more than 50 year(s) ago)."

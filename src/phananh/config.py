@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     limit_media_per_account: str = "500/hour;2000/day"  # megabytes
     limit_open311_per_key: str = "1000/hour;10000/day"  # POST /open311/v2/requests per partner API key
 
+    # --- Tracking without the code (POST /api/v1/track {"code", "phone_last4"}, issue 14 part 1) ---
+    # 10,000 possible last-4 digits per report: per code this caps a guesser at ~0.1 % a day; per IP stops sweeps.
+    limit_track_per_code: str = "5/15minutes;20/day"
+    limit_track_per_ip: str = "60/hour;300/day"
+
     # --- Tamper evidence (phananh.audit, issue 12 part 4): the sealed hash chain of events ---
     # The scheduler (serve in embedded mode, or `phananh worker`) seals new events this often; 0 turns it off.
     audit_seal_interval_seconds: float = 5.0

@@ -32,6 +32,7 @@ PUBLIC_PAYLOAD_KEYS: dict[str, tuple[str, ...]] = {
     "close": (),
     "comment": ("text",),
     "make_public": (),
+    "reclassify": ("category",),  # the new category; the dispatcher's reason stays internal
 }
 
 

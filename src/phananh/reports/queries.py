@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import and_, false, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phananh.auth.principal import ANONYMOUS, Principal
 from phananh.auth.tables import users
 from phananh.directory import service as directory
 from phananh.errors import ApiError, not_found
-from phananh.reports.codes import id_from_code, parse_id
+from phananh.reports import search
+from phananh.reports.codes import id_from_code, parse_id, token_candidates
 from phananh.reports.present import event_view, media_view, report_view
 from phananh.reports.scope import may_see_identity, visible_clause
 from phananh.reports.tables import events, identity_reads, media, media_derivatives, reports
@@ -134,10 +136,13 @@ async def filter_clause(conn: AsyncConnection, viewer: Principal, f: ReportFilte
             sla_clocks.c.stopped_at.is_(None), sla_clocks.c.at_risk_at < now, sla_clocks.c.due_at >= now
         )
         conds.append(reports.c.id.in_(risky) if f.at_risk else reports.c.id.not_in(risky))
-    if f.q:
-        like = f"%{f.q.strip()}%"
+    if f.q and f.q.strip():
+        # Whatever the case and the diacritics (reports/search.py); the public searches the public view only.
+        column = reports.c.search_text if viewer.is_staff or viewer.role == Role.citizen \
+            else reports.c.public_search_text
+        pattern = search.like_pattern(f.q)
         code_id = id_from_code(f.q)
-        text_match = or_(reports.c.description.ilike(like), reports.c.title.ilike(like), reports.c.address.ilike(like))
+        text_match = column.like(pattern, escape="\\") if pattern else false()
         conds.append(or_(text_match, reports.c.id == code_id) if code_id else text_match)
     if f.date_from:
         conds.append(reports.c.created_at >= f.date_from)
@@ -192,11 +197,18 @@ async def _events_page(conn, report_id: int, d, *, public: bool, page: int = 1, 
 
 
 async def track(conn: AsyncConnection, token: str, *, now: datetime) -> dict:
+    """The reporter's view of a report, by its tracking code (any case, with or without dashes; old tokens too)."""
+    candidates = token_candidates(token)
     row = (
-        await conn.execute(select(*_report_cols).select_from(_report_from).where(reports.c.tracking_token == token))
-    ).mappings().first()
+        await conn.execute(select(*_report_cols).select_from(_report_from)
+                           .where(reports.c.tracking_token.in_(candidates)))
+    ).mappings().first() if candidates else None
     if row is None:
         raise not_found()
+    return await _reporter_view(conn, dict(row), now=now)
+
+
+async def _reporter_view(conn: AsyncConnection, row: dict, *, now: datetime) -> dict:
     d = await directory.load(conn)
     view = (await _present(conn, [dict(row)], ANONYMOUS, d, now, via="track", log_identity=False, reporter=True))[0]
     view["events"] = (await _events_page(conn, row["id"], d, public=True, page_size=1000))["items"]
@@ -208,12 +220,39 @@ async def media_for(conn: AsyncConnection, media_id: int, viewer: Principal, *, 
     row = (await conn.execute(select(media).where(media.c.id == media_id))).mappings().first()
     if row is None:
         raise not_found("media")
-    if tracking_token:
+    candidates = token_candidates(tracking_token)
+    if candidates:
         owner = (await conn.execute(select(reports.c.id).where(reports.c.id == row["report_id"],
-                                                               reports.c.tracking_token == tracking_token))).first()
+                                                               reports.c.tracking_token.in_(candidates)))).first()
         if owner:
             return dict(row)
     report = await get_report(conn, row["report_id"], viewer, now=now, log_identity=False)
     if row["id"] not in {m["id"] for m in report["media"]}:
         raise not_found("media")
     return dict(row)
+
+
+_NO_PHONE = b"\x00\x00\x00\x00"  # compared against when there is no phone, so every miss does the same work
+
+
+def phone_last4(phone: str | None) -> bytes:
+    """The last four digits of a phone number as given ('+84 912 345 678' → b'5678'), else a value no input equals."""
+    digits = "".join(ch for ch in phone or "" if ch.isascii() and ch.isdigit())
+    return digits[-4:].encode() if len(digits) >= 4 else _NO_PHONE
+
+
+async def track_by_phone(conn: AsyncConnection, code: str, last4: str, *, now: datetime) -> dict:
+    """The reporter's view by the public code (PA-2026-000123, or its number) and the last 4 digits of the phone
+    given with the report. An unknown or malformed code, an anonymous report and a wrong pair are one answer
+    (404 not_found), reached through the same query and one constant-time comparison."""
+    report_id = id_from_code(code) or parse_id(code) or 0
+    row = (
+        await conn.execute(select(*_report_cols).select_from(_report_from).where(reports.c.id == report_id))
+    ).mappings().first()
+    given = last4.strip().encode() if last4.strip().isascii() else b"?"
+    stored = phone_last4(row["reporter_phone"] if row is not None and not row["anonymous"] else None)
+    if not secrets.compare_digest(given, stored) or row is None:
+        raise not_found()
+    view = await _reporter_view(conn, dict(row), now=now)
+    view.pop("tracking_token", None)  # the pair shows the report; it does not hand out the code that acts on it
+    return view

@@ -30,8 +30,10 @@ from phananh.reports.schemas import (
     ReportOut,
     ReportSubmit,
     SubmitOut,
+    TrackLookup,
     TrackOut,
 )
+from phananh.reports.codes import display_token, id_from_code, parse_id
 from phananh.workflow import Role
 
 router = APIRouter(tags=["reports"])
@@ -155,6 +157,7 @@ async def submit_report(
                 if principal.role.value != "anonymous" else await queries.track(conn, submitted.tracking_token, now=now)
     view.pop("events", None)
     view["tracking_token"] = submitted.tracking_token
+    view["tracking_code"] = display_token(submitted.tracking_token)
     return _JsonResponse(view, status_code=201 if submitted.created else 200,
                         headers={"Location": f"/api/v1/reports/{submitted.report_id}"})
 
@@ -295,6 +298,23 @@ async def track(tracking_token: str, engine: Engine, now: Now):
     """An anonymous reporter follows their report with the token given at submit."""
     async with reading(engine) as conn:
         return await queries.track(conn, tracking_token, now=now)
+
+
+@router.post("/track", response_model=TrackOut, response_model_exclude_unset=True, responses={404: {}, 429: {}})
+async def track_by_phone(request: Request, engine: Engine, now: Now):
+    """The reporter's view without the tracking code: `{"code": "PA-2026-000123", "phone_last4": "5678"}`, the
+    report's public code and the last 4 digits of the phone given with it. A wrong pair, an unknown code and an
+    anonymous report all answer 404 `not_found`. Limited per code and per client IP (429). The answer has no
+    tracking code: it shows the report, it does not let its holder act as the reporter."""
+    raw = await _read_json(request)
+    try:
+        lookup = TrackLookup.model_validate(raw if isinstance(raw, dict) else {})
+    except ValidationError as exc:
+        raise invalid_fields(exc)
+    code_key = str(id_from_code(lookup.code) or parse_id(lookup.code) or lookup.code.upper())
+    await limits.charge(request, [("track_per_code", code_key, 1), ("track_per_ip", limits.ip_key(request), 1)])
+    async with reading(engine) as conn:
+        return await queries.track_by_phone(conn, lookup.code, lookup.phone_last4, now=now)
 
 
 @router.get("/media/{media_id}", response_class=FileResponse, responses={200: {"content": {"image/*": {}}}})

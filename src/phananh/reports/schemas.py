@@ -138,6 +138,13 @@ class RedactBody(BaseModel):
         return self
 
 
+class ReclassifyBody(BaseModel):
+    """A report filed under the wrong subject area moves to another (issue 14); the reason stays internal."""
+
+    category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    reason: Text | None = None
+
+
 ACTION_BODIES: dict[str, type[BaseModel]] = {
     "assign": AssignBody,
     "reject": ReasonBody,
@@ -157,6 +164,7 @@ ACTION_BODIES: dict[str, type[BaseModel]] = {
     "comment": CommentBody,
     "make_public": EmptyBody,
     "redact": RedactBody,
+    "reclassify": ReclassifyBody,
 }
 
 
@@ -236,6 +244,7 @@ class ReportOut(BaseModel):
 
 class SubmitOut(ReportOut):
     tracking_token: str
+    tracking_code: str | None = None  # the same code grouped for people to read and type: 7KQ4-M2XD-9PRT
 
 
 class ReportList(BaseModel):
@@ -270,3 +279,11 @@ class EventList(BaseModel):
 
 class TrackOut(ReportOut):
     events: list[EventOut]
+
+
+class TrackLookup(BaseModel):
+    """Follow a report without its tracking code: its public code and the last 4 digits of the phone given with it."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    phone_last4: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{4}$")]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,9 +22,9 @@ from phananh.batch import Batch, Ref, Step
 from phananh.config import Settings
 from phananh.directory import service as directory
 from phananh.errors import ApiError, invalid_fields, not_found
-from phananh.reports import flows, visibility
+from phananh.reports import flows, search, visibility
 from phananh.reports import media as media_store
-from phananh.reports.codes import id_from_code, parse_id
+from phananh.reports.codes import id_from_code, new_tracking_token, parse_id, token_matches
 from phananh.reports.schemas import ACTION_BODIES, ReportSubmit
 from phananh.reports.tables import events, media, reports
 from phananh.sla import service as sla
@@ -107,7 +106,7 @@ async def submit_report(
 
     if principal.is_staff and data.channel:
         channel = data.channel if data.channel in STAFF_CHANNELS else "other"
-    tracking_token = secrets.token_urlsafe(18)
+    tracking_token = new_tracking_token()
     stored_paths = await media_store.store_all(uploads, settings)
     values = dict(
         status=Status.received, category_id=category["id"], area_id=area["id"] if area else None,
@@ -123,6 +122,7 @@ async def submit_report(
         tracking_token=tracking_token, created_at=now, updated_at=now, version=1,
         idempotency_key=idempotency_key, request_hash=fingerprint,
     )
+    values.update(search.search_columns(values))  # folded text for diacritic-free search (issue 14)
     # The first clock is computed before the insert, so the report row carries its deadline from the start.
     clocks = await sla.new_clocks(conn, action="submit", now=now, urgent=False)
     values["next_due_at"] = min((c["due_at"] for c in clocks), default=None)
@@ -226,7 +226,7 @@ def actor_for(principal: Principal, report: dict, *, tracking_token: str | None 
     of_agency = principal.is_agency_staff and report["agency_id"] is not None and principal.agency_id == report["agency_id"]
     is_reporter = (
         principal.role == Role.citizen and report["reporter_user_id"] == principal.user_id
-    ) or (tracking_token is not None and secrets.compare_digest(tracking_token, report["tracking_token"]))
+    ) or (tracking_token is not None and token_matches(tracking_token, report["tracking_token"]))
     return Actor(role=principal.role, user_id=principal.user_id, username=principal.username,
                  of_assigned_agency=of_agency, is_reporter=is_reporter)
 
@@ -260,6 +260,8 @@ async def apply_action(
     params = parse_action_body(action, body)
     d = await directory.load(conn)
     changes, payload, event_agency, public = await _effects(conn, action, params, report, principal, d, now)
+    if search.touches_search(changes):
+        changes |= search.search_columns({**report, **changes})
     if action == "comment" and actor.is_reporter and not principal.is_staff:
         public = True  # a reporter's comment is always public
         payload["public"] = True
@@ -413,4 +415,22 @@ async def _effects(conn, action, p, report, principal, d, now) -> tuple[dict, di
         return {"handler_id": user.id}, {"user": p.user}, report["agency_id"], True
     if action == "comment":
         return {}, {"text": p.text, "public": p.public}, None, p.public
+    if action == "reclassify":
+        return _reclassification(report, p, d)
     raise AssertionError(action)
+
+
+def _reclassification(report: dict, p, d) -> tuple[dict, dict, int | None, bool]:
+    """`reclassify`: the report moves to another category; statistics move it to its new cell (stats.flows reads
+    the row after the event), the Portal's routing suggestion follows the category, SLA clocks run on unchanged."""
+    category = d.categories.get(p.category)
+    if category is None or not category["active"]:
+        raise ApiError(422, "unknown_category", "Unknown category: {code}.", details={"field": "category"},
+                       code=p.category)
+    if category["id"] == report["category_id"]:
+        raise ApiError(422, "same_category", "The report is already in this category.", details={"field": "category"})
+    before = d.category_by_id[report["category_id"]]
+    suggested = d.suggest_agency(category["id"], report["area_id"])
+    payload = {"from_category": before["code"], "category": category["code"], "reason": p.reason,
+               "suggested_agency": suggested["code"] if suggested else None}
+    return {"category_id": category["id"]}, payload, report["agency_id"], True

@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 from phananh.db import UtcDateTime, metadata
@@ -71,6 +72,9 @@ reports = Table(
     Column("public_lat", Float),
     Column("public_lon", Float),
     Column("public_since", UtcDateTime),
+    # Folded text (reports/search.py): the citizen's words for staff, the public view for the public.
+    Column("search_text", Text),
+    Column("public_search_text", Text),
 )
 Index("ix_reports_status_created", reports.c.status, reports.c.created_at)
 Index("ix_reports_agency_status", reports.c.agency_id, reports.c.status)
@@ -78,6 +82,11 @@ Index("ix_reports_next_due", reports.c.next_due_at)
 Index("ix_reports_reporter_user", reports.c.reporter_user_id)
 Index("ix_reports_created", reports.c.created_at)
 Index("ix_reports_public_since", reports.c.public_since)
+# Substring search on PostgreSQL: trigram GIN indexes (pg_trgm, migration 0010). SQLite scans (fast enough at its
+# size), so there the index is an empty partial one (WHERE 0) that costs a submit nothing.
+for _column in (reports.c.search_text, reports.c.public_search_text):
+    Index(f"ix_reports_{_column.name}_trgm", _column, postgresql_using="gin",
+          postgresql_ops={_column.name: "gin_trgm_ops"}, sqlite_where=text("0"))
 
 events = Table(
     "events",

@@ -39,6 +39,7 @@ ACTION = {
     "comment": "Comment",
     "make_public": "Made public by the Portal",
     "redact": "Public view edited",
+    "reclassify": "Category changed",
     "erase_identity": "Reporter's identity erased",  # privacy: on request or after the retention period
 }
 

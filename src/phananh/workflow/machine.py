@@ -99,6 +99,8 @@ ACTIONS: dict[str, Action] = {
         # The public view (reports/visibility.py): reviewed before the result, and edited by the Portal.
         _a("make_public", {_S.received, _S.assigned, _S.in_progress}, None, DISPATCHER),
         _a("redact", ALL_STATES - {_S.merged}, None, DISPATCHER),
+        # A report filed under the wrong subject area moves to another; its SLA clocks run on (issue 14).
+        _a("reclassify", {_S.received, _S.returned, _S.assigned, _S.in_progress}, None, DISPATCHER),
     ]
 }
 

@@ -1,0 +1,52 @@
+"""Search that understands Vietnamese (issue 14): `q` matches whatever the case and the diacritics.
+
+Each report carries two folded copies of its text, written in Python with the row: `search_text` (title,
+description and address as the citizen wrote them, for staff and the reporter) and `public_search_text` (the
+public view, for the public), so that the public never finds a report by words the Portal redacted. A query is
+folded the same way and matched with LIKE '%…%'; on PostgreSQL a pg_trgm GIN index serves it. Folding in Python
+rather than with PostgreSQL's `unaccent` gives one rule on both databases (`unaccent` leaves SQLite out, and its
+dictionary is not immutable, so it cannot back an index without a wrapper).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Vietnamese letters whose base letter is no combining-mark decomposition away.
+_LETTERS = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "ı": "i"})
+_SPACES = re.compile(r"\s+")
+SEARCH_FIELDS = ("title", "description", "address")
+PUBLIC_SEARCH_FIELDS = ("public_title", "public_description", "public_address")
+
+
+def fold(text: str | None) -> str:
+    """Lower case, without diacritics (đ → d), whitespace collapsed: 'Sạt LỞ  đất' → 'sat lo dat'."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFD", text.translate(_LETTERS))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", bare.casefold()).strip()
+
+
+def search_columns(report: dict) -> dict:
+    """The two folded columns of a report row (before review the public copy is NULL: nothing is public)."""
+    public = None
+    if report.get("public_title") is not None:
+        public = fold(" \n ".join(report.get(k) or "" for k in PUBLIC_SEARCH_FIELDS))
+    return {"search_text": fold(" \n ".join(report.get(k) or "" for k in SEARCH_FIELDS)),
+            "public_search_text": public}
+
+
+def touches_search(changes: dict) -> bool:
+    """Whether a change of a report row changes what it is found by."""
+    return any(k in changes for k in (*SEARCH_FIELDS, *PUBLIC_SEARCH_FIELDS))
+
+
+def like_pattern(q: str) -> str | None:
+    """The LIKE pattern of a folded query (LIKE's wildcards escaped with '\\'), or None when nothing is left."""
+    folded = fold(q)
+    if not folded:
+        return None
+    escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from phananh.directory import service as directory
 from phananh.open311 import present
 from phananh.open311.tables import open311_requests
-from phananh.reports.codes import id_from_code, parse_id, report_code
+from phananh.reports.codes import id_from_code, parse_id, report_code, token_candidates
 from phananh.reports.queries import events_with_actor
 from phananh.reports.tables import events, media, reports
 from phananh.reports.visibility import RESULT_PUBLIC_STATES, public_clause
@@ -145,9 +145,10 @@ async def list_updates(conn: AsyncConnection, *, start: datetime, end: datetime,
 
 async def request_id_for_token(conn: AsyncConnection, token: str) -> str | None:
     """The service_request_id for a tracking token (given to reporters by our own apps)."""
-    if not token or len(token) > 64 or "\x00" in token:
+    candidates = token_candidates(token)  # any case, with or without dashes (issue 14); old tokens as they are
+    if not candidates:
         return None
     row = (await conn.execute(
-        select(reports.c.id, reports.c.created_at).where(reports.c.tracking_token == token)
+        select(reports.c.id, reports.c.created_at).where(reports.c.tracking_token.in_(candidates))
     )).first()
     return report_code(row.id, row.created_at) if row else None

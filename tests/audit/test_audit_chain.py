@@ -246,3 +246,28 @@ async def test_the_server_seals_by_itself_every_few_seconds(client, settings, en
                 break
             await asyncio.sleep(0.05)
     assert sealed.last_event_id >= newest and sealed.sealed_at == NOW
+
+
+async def test_a_chain_cut_back_is_caught_by_the_head_the_last_verification_saw(client, tokens, engine):
+    from phananh.audit.verify import record
+
+    await _internal_comment(client, tokens)
+    sealed = await _sealed_ok(engine)
+    await record(engine, await verify(engine), by="test")
+    async with engine.connect() as conn:
+        block = dict((await conn.execute(
+            select(audit_blocks).where(audit_blocks.c.id == sealed.head.id))).mappings().one())
+        hashes = [dict(r) for r in (await conn.execute(
+            select(audit_events).where(audit_events.c.block_id == block["id"]))).mappings()]
+    async with engine.begin() as conn:  # the newest block cut off: its events look merely not sealed yet
+        await conn.execute(delete(audit_events).where(audit_events.c.block_id == block["id"]))
+        await conn.execute(delete(audit_blocks).where(audit_blocks.c.id == block["id"]))
+    try:
+        result = await verify(engine)
+        assert result.problem.code == "head_gone" and result.problem.params["hash"] == block["hash"]
+        assert "không còn trong chuỗi" in result.problem.text("vi")
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(insert(audit_blocks).values(block))
+            await conn.execute(insert(audit_events), hashes)
+    assert (await verify(engine)).ok

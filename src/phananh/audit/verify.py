@@ -16,6 +16,7 @@ from phananh.audit.seal import Head, read_head
 from phananh.audit.tables import audit_blocks, audit_events, audit_verifications
 from phananh.db import utcnow
 from phananh.i18n import gettext
+from phananh.sla.calendar import TZ
 from phananh.reports.tables import events
 
 _CHUNK = 5_000
@@ -76,6 +77,11 @@ def unknown_head(published):
                    "it was published.", {"hash": published})
 
 
+def head_gone(seen_head, checked_at):
+    return Problem("head_gone", "The head {hash} that the verification of {checked_at} saw is no longer in the "
+                   "chain: blocks were removed or rewritten since.", {"hash": seen_head, "checked_at": checked_at})
+
+
 @dataclass(frozen=True)
 class Verification:
     ok: bool
@@ -97,8 +103,8 @@ async def _rows(conn: AsyncConnection, stmt, *, mappings: bool = True) -> AsyncI
 class _Chain:
     """The blocks, walked in order as the sealed events reach them."""
 
-    def __init__(self, blocks: AsyncIterator, published: str | None):
-        self.blocks, self.published, self.published_seen = blocks, published, published is None
+    def __init__(self, blocks: AsyncIterator, expected: dict[str, Problem]):
+        self.blocks, self.expected = blocks, dict(expected)  # head hashes that must be met, and else what is wrong
         self.current = None
         self.prev_hash, self.prev_id = canonical.GENESIS, 0
         self.root, self.seen, self.checked = hashlib.sha256(), 0, 0
@@ -122,7 +128,7 @@ class _Chain:
         self.current, self.prev_id, self.prev_hash = b, b["id"], b["hash"]
         self.root, self.seen = hashlib.sha256(), 0
         self.checked += 1
-        self.published_seen = self.published_seen or b["hash"] == self.published
+        self.expected.pop(b["hash"], None)
         return None
 
     def _close(self) -> Problem | None:
@@ -152,9 +158,7 @@ class _Chain:
         extra = await anext(self.blocks, None)
         if extra is not None:
             return block_events(extra["id"], 0, extra["event_count"])
-        if not self.published_seen:
-            return unknown_head(self.published)
-        return None
+        return next(iter(self.expected.values()), None)
 
 
 async def verify(engine: AsyncEngine, *, published: str | None = None) -> Verification:
@@ -167,17 +171,27 @@ async def verify(engine: AsyncEngine, *, published: str | None = None) -> Verifi
         else:
             await conn.execution_options(read_only=True)  # a deferred transaction: SQLite's WAL snapshot
         head = await read_head(conn)
-        problem, checked, chain = await _walk(conn, head, published)
+        expected = {published: unknown_head(published)} if published else {}
+        # The head that the last successful verification saw must still be there: a chain cut back to an earlier
+        # block (and the events after it sealed again, perhaps edited) is caught without a published hash.
+        seen = (await conn.execute(
+            select(audit_verifications.c.head_hash, audit_verifications.c.finished_at)
+            .where(audit_verifications.c.ok, audit_verifications.c.head_hash.is_not(None))
+            .order_by(audit_verifications.c.id.desc()).limit(1))).first()
+        if seen is not None:
+            expected.setdefault(seen.head_hash, head_gone(seen.head_hash, seen.finished_at.astimezone(TZ).isoformat()))
+        problem, checked, chain = await _walk(conn, head, expected)
     return Verification(problem is None, problem, head, checked, chain, started, utcnow())
 
 
-async def _walk(conn: AsyncConnection, head: Head | None, published: str | None) -> tuple[Problem | None, int, int]:
+async def _walk(conn: AsyncConnection, head: Head | None, expected: dict[str, Problem]
+                ) -> tuple[Problem | None, int, int]:
     last_sealed = head.last_event_id if head else 0
     # Plain rows (id first, as canonical.EVENT_FIELDS), the cheapest to read a million of.
     event_rows = _rows(conn, select(*[events.c[n] for n in canonical.EVENT_FIELDS]).order_by(events.c.id),
                        mappings=False)
     sealed_rows = _rows(conn, select(audit_events).order_by(audit_events.c.event_id))
-    chain = _Chain(_rows(conn, select(audit_blocks).order_by(audit_blocks.c.id)), published)
+    chain = _Chain(_rows(conn, select(audit_blocks).order_by(audit_blocks.c.id)), expected)
     ev, se = await anext(event_rows, None), await anext(sealed_rows, None)
     checked = 0
     while se is not None:

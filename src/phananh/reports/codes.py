@@ -61,7 +61,7 @@ def token_candidates(text: str | None) -> list[str]:
     if not text:
         return []
     given = text.strip()
-    if not given or len(given) > 64 or not given.isascii():
+    if not given or len(given) > 64 or not (given.isascii() and given.isprintable()):
         return []
     normalised = given.translate(_TRACKING_SEPARATORS).upper()
     out = [given]

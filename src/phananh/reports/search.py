@@ -25,7 +25,8 @@ def fold(text: str | None) -> str:
     if not text:
         return ""
     decomposed = unicodedata.normalize("NFD", text.translate(_LETTERS))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # Control characters (NUL included, which PostgreSQL text refuses) become spaces.
+    bare = "".join(ch if ch.isprintable() else " " for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", bare.casefold()).strip()
 
 

@@ -10,7 +10,8 @@ from fastapi import APIRouter, FastAPI
 from phananh import __version__
 from phananh.api import openapi
 from phananh.auth.routes import router as auth_router
-from phananh.config import Settings, get_settings
+from phananh.config import Settings, check_startup, get_settings
+from phananh.logs import install_redaction
 from phananh.db import create_engine, utcnow
 from phananh.directory.routes import router as directory_router
 from phananh.errors import install_error_handlers
@@ -36,6 +37,8 @@ log = logging.getLogger("phananh")
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    install_redaction()  # API keys in query strings never reach a log line (phananh.logs)
+    check_startup(settings)  # PHANANH_ENV=production refuses unsafe settings, listing each one
     rate_limits.check_settings(settings)  # a malformed PHANANH_LIMIT_* stops the start, not the first request
 
     @asynccontextmanager
@@ -91,5 +94,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_backpressure(app, max_in_flight=settings.max_in_flight, retry_after=settings.retry_after_seconds)
     # Outside even that: a shed request's 503 gets the headers too (a list appended, nothing else).
     app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age,
-                       img_sources=[*dashboard_pages.tile_urls(), *settings.csp_extra_img_src.split()])
+                       img_sources=[*dashboard_pages.tile_urls(settings), *settings.csp_extra_img_src.split()])
     return app

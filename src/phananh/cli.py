@@ -24,6 +24,20 @@ from phananh.privacy.cli import privacy_app  # noqa: E402
 app.add_typer(privacy_app, name="privacy")
 
 
+SERVED_APP = "phananh.served:served_app"
+
+
+def _checked_settings():
+    """The settings, after the start-up checks: PHANANH_ENV=production exits here, listing what to fix."""
+    from phananh.config import check_startup
+    from phananh.logs import install_redaction
+
+    install_redaction()
+    settings = get_settings()
+    check_startup(settings)
+    return settings
+
+
 def _ensure_var_dirs() -> None:
     s = get_settings()
     s.var_dir.mkdir(parents=True, exist_ok=True)
@@ -83,15 +97,19 @@ def serve(
     workers: Annotated[int, typer.Option(help="server processes; 0 = one per core")] = 1,
     reload: bool = False,
     app_path: Annotated[str, typer.Option("--app", hidden=True, help="ASGI import string (the benchmark's floor)")]
-    = "phananh.asgi:app",
+    = SERVED_APP,
 ) -> None:
     """Serve the web app and the API (uvicorn). Production: `--workers 0` (one process per core), see README."""
     from phananh.server import serve_uvicorn
 
-    os.environ.setdefault("PHANANH_RUN_SWEEP", "1")  # embedded mode: the SLA sweep runs in the server
-    get_settings.cache_clear()
+    if get_settings().env != "production":
+        typer.echo("Chế độ demo nhúng — không dùng cho vận hành thật (embedded demo, not production: "
+                   "see README, \"Production\").")
+    _checked_settings()
     _ensure_var_dirs()
-    serve_uvicorn(app_path, host=host, port=port, workers=workers or os.cpu_count() or 1, reload=reload)
+    # The factory turns the in-server SLA sweep on unless PHANANH_RUN_SWEEP says otherwise (phananh.served).
+    serve_uvicorn(app_path, host=host, port=port, workers=workers or os.cpu_count() or 1, reload=reload,
+                  factory=app_path == SERVED_APP)
 
 
 @app.command()
@@ -105,7 +123,7 @@ def worker(
     from phananh.worker import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = get_settings()
+    settings = _checked_settings()
     if interval is not None:
         settings = settings.model_copy(update={"sweep_interval_seconds": interval})
     asyncio.run(run_worker(settings))

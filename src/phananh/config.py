@@ -5,6 +5,37 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEFAULT_SECRET_KEY = "dev-secret-change-me"  # the embedded demo's; production refuses it
+DEMO_PUBLIC_URL = "http://127.0.0.1:8000"  # `make run`'s address, the base of absolute URLs without public_url
+
+
+class ProductionSettingsError(SystemExit):
+    """PHANANH_ENV=production with unsafe settings: the process stops, saying what to set."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"phananh refuses to start ({len(problems)} setting(s) to fix for PHANANH_ENV=production):\n"
+                         + lines)
+
+
+_warned: list[bool] = []
+
+
+def check_startup(settings: "Settings") -> None:
+    """Refuse unsafe production settings (every problem at once); in development, warn about the default secret."""
+    import logging
+
+    if settings.env not in ("development", "production"):
+        raise ProductionSettingsError([f"PHANANH_ENV is {settings.env!r}: set \"development\" or \"production\"."])
+    if settings.env == "production":
+        if problems := settings.production_problems():
+            raise ProductionSettingsError(problems)
+    elif settings.secret_key == DEFAULT_SECRET_KEY and not _warned:
+        _warned.append(True)  # once per process (the CLI and the app it serves share one)
+        logging.getLogger("phananh").warning(
+            "PHANANH_SECRET_KEY is the built-in development key: fine for the embedded demo, never for real use.")
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PHANANH_", env_file=".env", extra="ignore")
@@ -13,7 +44,7 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     media_dir: Path = Path("var/media")
     redis_url: str | None = None
-    secret_key: str = "dev-secret-change-me"
+    secret_key: str = DEFAULT_SECRET_KEY
     demo_password: str | None = None
     # "log" writes one-time codes to the server log (embedded demo); "http" posts them to sms_gateway_url.
     sms_backend: str = "log"
@@ -125,6 +156,69 @@ class Settings(BaseSettings):
     hsts_max_age: int = 31_536_000
     # More image sources for the CSP's img-src (space-separated origins), besides 'self' and the map tile hosts.
     csp_extra_img_src: str = ""
+
+    # --- Deployment (issue 11 parts 7-9): production checks, the public address, one settings object ---
+    # The address the public reaches the site at, e.g. https://phananh.camau.gov.vn: every absolute URL the app
+    # writes (Open311 media_url, links in notifications) starts with it; the request's Host header is never used.
+    # Unset (embedded demo): http://127.0.0.1:8000. Required when env is "production".
+    public_url: str | None = None
+    # Map tiles of the citizen and console maps, and where the map opens.
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    tile_attribution: str = "© OpenStreetMap"
+    map_center_lat: float = 9.1769
+    map_center_lon: float = 105.1524
+    map_zoom: int = 12
+    # The dashboards' tiles when they differ from the citizen map's; where the dashboard sends a signed-out viewer.
+    map_tiles_url: str | None = None
+    map_tiles_attribution: str = "© OpenStreetMap"
+    login_url: str | None = None
+    # Server-sent events: a comment line this often keeps proxies from closing an idle stream.
+    live_keepalive_seconds: float = 15.0
+    # Open311 (PHANANH_OPEN311_*): the one jurisdiction served (a client may send its id, an alias, or nothing).
+    open311_jurisdiction_id: str = "camau.gov.vn"
+    open311_jurisdiction_aliases: list[str] = []
+    open311_contact: str = "Cổng Thông tin điện tử tỉnh Cà Mau — cttdt@camau.gov.vn"
+    open311_key_service: str = "Đối tác xin khóa API (api_key) qua Cổng Thông tin điện tử tỉnh: cttdt@camau.gov.vn"
+    open311_changeset: str = "2026-11-30T00:00:00+07:00"  # when this endpoint's interface last changed
+    open311_endpoint_type: str = "production"
+
+    # --- Operations (phananh.ops, issue 13 parts 3 and 8): probes, metrics, logs, traces, the rules version ---
+    # Each check of GET /ready (database, Redis, media) gets this long before it counts as failed.
+    ready_timeout_seconds: float = 2.0
+    # GET /metrics answers only to clients in these networks (comma list of CIDRs; the TCP peer, never
+    # X-Forwarded-For); anyone else gets 404.
+    metrics_allow_networks: str = "127.0.0.1/32,::1/128"
+    # "text" (make run) or "json" (one JSON object per line with the request id; recommended in production).
+    log_format: str = "text"
+    # OpenTelemetry OTLP/HTTP endpoint (e.g. http://otel-collector:4318); unset: no tracing. Needs the [otel] extra.
+    otel_endpoint: str | None = None
+    # Safety net under the push (PostgreSQL NOTIFY): each process compares its cached directory/calendar/SLA
+    # version with the database's at most this often; 0 compares on every use.
+    rules_check_seconds: float = 1.0
+
+    @property
+    def base_url(self) -> str:
+        """The site's public address without a trailing slash (public_url, else the embedded demo's)."""
+        return (self.public_url or DEMO_PUBLIC_URL).rstrip("/")
+
+    def production_problems(self) -> list[str]:
+        """What makes these settings unsafe for production, one line each with the setting that fixes it."""
+        problems = []
+        if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key.encode()) < 32:
+            problems.append("PHANANH_SECRET_KEY is the default or shorter than 32 bytes: set a random one "
+                            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`).")
+        if self.sms_backend == "log":
+            problems.append("PHANANH_SMS_BACKEND is \"log\" (one-time codes written to the log): set it to \"http\" "
+                            "with PHANANH_SMS_GATEWAY_URL.")
+        if self.database_url.startswith("sqlite"):
+            problems.append("PHANANH_DATABASE_URL is SQLite: set a PostgreSQL URL "
+                            "(postgresql+asyncpg://user:password@host/db).")
+        if not self.public_url:
+            problems.append("PHANANH_PUBLIC_URL is unset: set the site's public address "
+                            "(e.g. https://phananh.camau.gov.vn).")
+        elif not self.public_url.startswith("https://"):
+            problems.append("PHANANH_PUBLIC_URL does not start with https://: the public site must be served over TLS.")
+        return problems
 
     def mfa_roles(self) -> frozenset[str]:
         """The roles that must enrol a second factor (see `mfa_required_roles`)."""

@@ -6,7 +6,6 @@ cookie (HttpOnly) that the staff sign-in page sets: without one it sends the bro
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
@@ -14,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from phananh.web.settings import get_web_settings
+from phananh.config import Settings
 
 HERE = Path(__file__).parent
 STATIC_URL = "/dashboard/static"
@@ -23,31 +22,30 @@ _env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=selec
 router = APIRouter(include_in_schema=False)
 
 
-def _tiles() -> dict:
+def _tiles(settings: Settings) -> dict:
     """Map tiles from a configurable server (the citizen map's PHANANH_TILE_URL unless PHANANH_MAP_TILES_URL
     says otherwise); the map still shows its points when tiles fail."""
-    return {"url": os.environ.get("PHANANH_MAP_TILES_URL") or get_web_settings().tile_url,
-            "attribution": os.environ.get("PHANANH_MAP_TILES_ATTRIBUTION", "© OpenStreetMap")}
+    return {"url": settings.map_tiles_url or settings.tile_url, "attribution": settings.map_tiles_attribution}
 
 
-def tile_urls() -> list[str]:
+def tile_urls(settings: Settings) -> list[str]:
     """Every tile server a page of ours may load images from (for the CSP's img-src)."""
-    return [get_web_settings().tile_url, _tiles()["url"]]
+    return [settings.tile_url, _tiles(settings)["url"]]
 
 
-def _render(name: str, **context) -> HTMLResponse:
-    html = _env.get_template(name).render(static=STATIC_URL, tiles=_tiles(), **context)
+def _render(request: Request, name: str, **context) -> HTMLResponse:
+    html = _env.get_template(name).render(static=STATIC_URL, tiles=_tiles(request.app.state.settings), **context)
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
 async def dashboard(request: Request):
-    return _render("dashboard.html", login_url=os.environ.get("PHANANH_LOGIN_URL") or "/dang-nhap")
+    return _render(request, "dashboard.html", login_url=request.app.state.settings.login_url or "/dang-nhap")
 
 
 @router.get("/thong-ke", response_class=HTMLResponse)
 async def public_statistics(request: Request):
-    return _render("public.html")
+    return _render(request, "public.html")
 
 
 def mount(app: FastAPI) -> None:

@@ -11,6 +11,7 @@ import functools
 import json
 from datetime import datetime, time
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
@@ -27,7 +28,6 @@ from phananh.open311 import attributes as attrs
 from phananh.open311 import keys, queries
 from phananh.open311.formats import FORMATS, Open311Error, error_response, render
 from phananh.open311.present import service_name
-from phananh.open311.settings import get_open311_settings
 from phananh.open311.submit import post_request
 from phananh.reports import media as media_store
 from phananh.security import limits
@@ -73,8 +73,10 @@ def _check_jurisdiction(request: Request, form: dict[str, list[str]] | None) -> 
         given = next((v.strip() for v in form.get("jurisdiction_id", []) if v.strip()), "")
     if not given:
         return
-    s = get_open311_settings()
-    known = {s.jurisdiction_id.lower(), *(a.lower() for a in s.jurisdiction_aliases), request.url.hostname or ""}
+    s = request.app.state.settings
+    # the public address's host name, never the request's Host header
+    known = {s.open311_jurisdiction_id.lower(), *(a.lower() for a in s.open311_jurisdiction_aliases),
+             urlsplit(s.base_url).hostname or ""}
     if given.lower() not in known:
         raise Open311Error(404, "jurisdiction_id {id} was not found.", id=given)
 
@@ -84,7 +86,8 @@ def _lang() -> str:
 
 
 def _base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """PHANANH_PUBLIC_URL (never the Host header, which any client can set)."""
+    return request.app.state.settings.base_url
 
 
 # ---------------------------------------------------------------- discovery and services
@@ -94,16 +97,16 @@ def _base_url(request: Request) -> str:
 @router.get("/discovery.{fmt}")
 @georeport
 async def discovery(request: Request, fmt: str = "xml"):
-    s = get_open311_settings()
+    s = request.app.state.settings
     return render(fmt, "discovery", {
-        "changeset": s.changeset,
-        "contact": s.contact,
-        "key_service": s.key_service,
+        "changeset": s.open311_changeset,
+        "contact": s.open311_contact,
+        "key_service": s.open311_key_service,
         "endpoints": [{
             "specification": SPECIFICATION,
             "url": f"{_base_url(request)}/open311/v2",
-            "changeset": s.changeset,
-            "type": s.endpoint_type,
+            "changeset": s.open311_changeset,
+            "type": s.open311_endpoint_type,
             "formats": ["text/xml", "application/json"],
         }],
     })

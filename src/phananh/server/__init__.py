@@ -6,12 +6,17 @@ from __future__ import annotations
 from phananh.server.backpressure import install_backpressure
 
 
-def serve_uvicorn(app_path: str, *, host: str, port: int, workers: int, reload: bool = False) -> None:
-    """uvicorn with `workers` processes (each builds its own app and engine from the import string)."""
+def serve_uvicorn(app_path: str, *, host: str, port: int, workers: int, reload: bool = False,
+                  factory: bool = False) -> None:
+    """uvicorn with `workers` processes (each builds its own app and engine from the import string, or by calling
+    the factory it names)."""
     import uvicorn
 
+    from phananh.logs import LOGGING_CONFIG
+
     uvicorn.run(
-        app_path, host=host, port=port, workers=None if reload else workers, reload=reload,
+        app_path, host=host, port=port, workers=None if reload else workers, reload=reload, factory=factory,
+        log_config=LOGGING_CONFIG,  # uvicorn's, with API keys redacted from every line (phananh.logs)
         proxy_headers=True, log_level="info",
         access_log=workers == 1,  # one line per request costs ~10% of throughput; a load balancer logs instead
         backlog=2048,  # a burst of connections queues in the kernel instead of being refused

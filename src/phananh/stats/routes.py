@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from datetime import date
 from typing import Annotated
 
@@ -25,7 +24,6 @@ from phananh.stats.tables import NONE
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
 Granularity = Annotated[str | None, Query(pattern="^(day|week|month)$")]
-KEEP_ALIVE_SECONDS = float(os.environ.get("PHANANH_LIVE_KEEPALIVE_SECONDS", "15"))
 MAP_POINTS = 5000
 
 
@@ -120,7 +118,7 @@ async def stream(request: Request, engine: Engine, principal: CurrentPrincipal):
     async with engine.connect() as conn:
         scope = scope_of(principal, await directory.load(conn))
     hub = live.hub(request.app)
-    keep_alive = KEEP_ALIVE_SECONDS
+    keep_alive = request.app.state.settings.live_keepalive_seconds
 
     async def events():
         async with hub.subscribe() as queue:

@@ -13,7 +13,6 @@ from phananh.i18n import gettext
 from phananh.sla.calendar import TZ
 from phananh.web import labels
 from phananh.web.session import CSRF_FIELD, Web
-from phananh.web.settings import get_web_settings
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html", "xml"]),
@@ -44,7 +43,7 @@ def _name(table: dict, code: str | None) -> str:
 
 def render(web: Web, name: str, status: int = 200, **ctx) -> HTMLResponse:
     _ = web._
-    tiles = get_web_settings()
+    tiles = web.request.app.state.settings  # tile_url, map_center_lat... (phananh.config)
     html = env.get_template(name).render(
         web=web, _=_, lang=web.lang, principal=web.principal, csrf_field=CSRF_FIELD, csrf_token=web.csrf_token,
         flashes=web.flashes, path=web.request.url.path, unread_notices=web.unread_notices, tiles=tiles,

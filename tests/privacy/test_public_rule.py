@@ -261,19 +261,24 @@ async def test_public_statistics_expose_nothing_of_unreviewed_reports(client, to
     assert "9.18123" not in public.text and "items" not in public.json()
 
 
-async def test_photos_are_public_only_once_the_report_is_reviewed(client, tokens):
+async def test_photos_are_public_only_once_the_report_is_reviewed(client, tokens, engine, settings):
+    from phananh.reports import derivatives
+
     r = await client.post("/api/v1/reports", data={"report": json.dumps(report_body())},
                           files=[("files", ("a.jpg", jpeg_bytes(), "image/jpeg"))])
     assert r.status_code == 201, r.text
     created = r.json()
     url = created["media"][0]["url"]
-    assert (await client.get(url)).status_code == 404
+    await derivatives.process_due(engine, settings)  # its clean public copy exists (tests/privacy/test_photos.py)
+    assert (await client.get(url)).status_code == 404  # but the Portal has not reviewed the report
     unreviewed = (await client.get(f"{O311}/requests/{created['code']}.json?extensions=true")).json()[0]
     assert unreviewed["media_url"] is None and unreviewed["extended_attributes"]["media_urls"] == []
     await act(client, created["id"], "make_public", {}, await tokens("dispatcher"))
-    # Once reviewed, the photo may be listed (as its clean public copy, when that is ready: tests/privacy/test_photos).
     public = (await client.get(f"/api/v1/reports/{created['id']}")).json()
-    assert {m["url"] for m in public["media"]} <= {url}
+    assert [m["url"] for m in public["media"]] == [url]
+    assert (await client.get(url)).status_code == 200
+    reviewed = (await client.get(f"{O311}/requests/{created['code']}.json?extensions=true")).json()[0]
+    assert [u.endswith(url) for u in reviewed["extended_attributes"]["media_urls"]] == [True]
 
 
 def test_public_photos_are_the_citizens_once_reviewed_and_the_results_once_published_never_videos():

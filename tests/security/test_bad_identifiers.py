@@ -22,6 +22,7 @@ API = [
     ("POST", "/api/v1/reports/{ref}/actions/rate", "tracking"),
     ("POST", "/api/v1/reports/{ref}/actions/comment", "dispatcher"),
     ("GET", "/api/v1/track/{ref}", None),
+    ("POST", "/api/v1/track", None),  # {"code": ref, "phone_last4"}
     ("GET", "/api/v1/media/{ref}", None),
     ("GET", "/api/v1/media/{ref}/original", "dispatcher"),
     ("POST", "/api/v1/notifications/{ref}/read", "dispatcher"),
@@ -58,6 +59,8 @@ async def test_api_answers_404_to_an_id_that_names_nothing(client, tokens, track
     elif who:
         headers.update(await tokens(who))
     body = {"score": 5} if path.endswith("rate") else {"text": "Ghi chú", "public": False}
+    if path == "/api/v1/track":
+        body = {"code": ref, "phone_last4": "5678"}
     r = await client.request(method, path.format(ref=ref), headers=headers,
                              json=body if method == "POST" else None)
     assert r.status_code == 404, r.text

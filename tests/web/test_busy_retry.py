@@ -50,3 +50,31 @@ def test_a_busy_server_gets_the_report_again_later_with_the_same_key(chromium, l
         assert count_reports(db, description) == 1
     finally:
         context.close()
+
+
+def test_a_signed_in_browser_sends_the_pages_csrf_token_and_gets_a_fresh_one_when_it_is_stale(chromium, live_server):
+    """The app's submit carries the session cookie, so it must carry X-CSRF-Token too; a page kept from an older
+    session (offline copy) reads a fresh token and the report still goes, once."""
+    from tests.web.test_browser import sign_in
+
+    base, db = live_server.url, live_server.db_path
+    description = f"Đèn tín hiệu giao thông không hoạt động ({uuid.uuid4().hex[:6]})"
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    try:
+        page = context.new_page()
+        sent: list[str | None] = []
+        page.on("request", lambda r: sent.append(r.headers.get("x-csrf-token"))
+                if r.method == "POST" and "/api/v1/reports" in r.url else None)
+        sign_in(page, base, "dispatcher")
+        page.goto(base + "/")
+        page.evaluate("document.querySelector('meta[name=csrf-token]').content = 'stale'")
+        page.check("input[name=category][value=giao-thong]")
+        page.fill("#description", description)
+        page.fill("#address", "Ngã tư Lý Thường Kiệt")
+        page.check("#anonymous")
+        page.click("#report-form button[type=submit]")
+        expect(page.locator("#track-link")).to_be_visible(timeout=15_000)
+        assert sent[0] == "stale" and sent[-1] and sent[-1] != "stale"
+        assert count_reports(db, description) == 1
+    finally:
+        context.close()

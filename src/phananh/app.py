@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 
@@ -31,6 +32,7 @@ from phananh.privacy.pages import router as privacy_pages
 from phananh.sla.routes import router as sla_router
 from phananh.worker import EmbeddedScheduler
 from phananh.audit.pages import router as audit_pages
+from phananh.ops import health as ops_health, logging as ops_logging, metrics as ops_metrics, rules as ops_rules
 
 log = logging.getLogger("phananh")
 
@@ -40,6 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_redaction()  # API keys in query strings never reach a log line (phananh.logs)
     check_startup(settings)  # PHANANH_ENV=production refuses unsafe settings, listing each one
     rate_limits.check_settings(settings)  # a malformed PHANANH_LIMIT_* stops the start, not the first request
+    ops_logging.configure(settings.log_format)  # JSON lines with the request id when log_format=json
+    ops_rules.configure(settings)  # how often each process re-reads the rules versions (its safety net)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -47,7 +51,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = create_engine(settings.database_url, pool_size=settings.pool_size,
                                          max_overflow=settings.pool_max_overflow, pool_timeout=settings.pool_timeout)
         scheduler = EmbeddedScheduler(app) if settings.run_sweep else None  # SLA sweep + notification delivery
+        stop_pool_metrics = asyncio.Event()
+        pool_metrics = asyncio.create_task(ops_metrics.pool_recorder(app.state.engine, stop_pool_metrics))
         yield
+        stop_pool_metrics.set()
+        await pool_metrics
+        await ops_rules.stop(app.state.engine)  # the rules listener's connection (PostgreSQL)
         if scheduler is not None:
             await scheduler.stop()
         await live.close(app)
@@ -85,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     app.include_router(api)
+    ops_health.install(app)  # /health (alive) and /ready (database, Redis, media) for the balancer
+    ops_metrics.install(app)  # /metrics, to metrics_allow_networks only
     dashboard_pages.mount(app)  # /dashboard, /thong-ke and their static files
     app.include_router(open311_router)  # /open311/v2 and /api/v1/admin/api-keys
     app.include_router(audit_pages)  # /admin/nhat-ky, before web's /admin/{entity}
@@ -95,4 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outside even that: a shed request's 503 gets the headers too (a list appended, nothing else).
     app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age,
                        img_sources=[*dashboard_pages.tile_urls(settings), *settings.csp_extra_img_src.split()])
+    # Outermost: every answer is counted (a shed 503 too) and carries its X-Request-Id (phananh.ops).
+    app.add_middleware(ops_metrics.RequestMetrics)
+    app.add_middleware(ops_logging.RequestId)
     return app

@@ -11,3 +11,4 @@ from phananh.stats.tables import stats_ratings, stats_report_facts, stats_report
 from phananh.exports.tables import exports  # noqa: F401
 from phananh.audit.tables import audit_blocks, audit_events, audit_verifications  # noqa: F401
 from phananh.security.tables import rate_counters  # noqa: F401
+from phananh.ops.tables import job_heartbeats, rules_versions  # noqa: F401

@@ -24,6 +24,7 @@ from phananh.demo.samples import REJECT_REASONS, SAMPLE_REPORTS
 from phananh.directory import service as directory
 from phananh.directory.tables import agencies, areas, categories, routing_rules
 from phananh.open311.attributes import seed_demo_attributes
+from phananh.ops import rules
 from phananh.reports import service as reports_service
 from phananh.reports.schemas import ReportSubmit
 from phananh.sla import service as sla
@@ -86,6 +87,7 @@ async def seed_reference(engine: AsyncEngine) -> None:
         ])
         await sla.seed_calendar(conn, sla.years_around(utcnow().date()))
         await seed_demo_attributes(conn)  # Open311 service definitions (issue 6)
+        await rules.bump(conn, rules.DIRECTORY)  # running servers reload the directory (phananh.ops.rules)
     directory.invalidate()
 
 

@@ -1,7 +1,8 @@
 """Editing the reference data (admin pages): categories, agencies, areas, routing rules.
 
 Nothing is deleted except a routing rule (which only points elsewhere); categories and agencies are
-deactivated instead. Every change clears the per-process directory cache.
+deactivated instead. Every change bumps the "directory" rules version in its transaction (every server's cache
+follows it, phananh.ops.rules) and clears this process's cache.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from phananh.directory.service import invalidate, load
 from phananh.directory.tables import agencies, areas, categories, routing_rules
 from phananh.errors import ApiError
+from phananh.ops import rules
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 AGENCY_KINDS = ("province", "department", "police", "military", "commune")
@@ -41,6 +43,7 @@ async def _save(conn: AsyncConnection, table, code: str, values: dict, *, new: b
         await conn.execute(insert(table).values(code=code, **values))
     else:
         await conn.execute(update(table).where(table.c.id == exists.id).values(**values))
+    await rules.bump(conn, rules.DIRECTORY)
     invalidate()
 
 
@@ -111,11 +114,13 @@ async def set_routing_rule(conn: AsyncConnection, *, category: str, area: str | 
         await conn.execute(update(routing_rules).where(routing_rules.c.id == existing.id).values(agency_id=agency_id))
     else:
         await conn.execute(insert(routing_rules).values(category_id=category_id, area_id=area_id, agency_id=agency_id))
+    await rules.bump(conn, rules.DIRECTORY)
     invalidate()
 
 
 async def delete_routing_rule(conn: AsyncConnection, rule_id: int) -> None:
     await conn.execute(delete(routing_rules).where(routing_rules.c.id == rule_id))
+    await rules.bump(conn, rules.DIRECTORY)
     invalidate()
 
 

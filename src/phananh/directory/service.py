@@ -1,17 +1,16 @@
-"""Reference data lookups. The directory is small and read on every submit, so each process caches it."""
+"""Reference data lookups. The directory is small and read on every submit, so each process caches it, for as
+long as it holds the current "directory" rules version (phananh.ops.rules: every server sees a change within 1 s)."""
 
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phananh.directory.tables import agencies, areas, categories, routing_rules
-
-CACHE_SECONDS = 30.0
+from phananh.ops import rules
 
 
 @dataclass
@@ -23,7 +22,7 @@ class Directory:
     area_by_id: dict[int, dict] = field(default_factory=dict)
     agency_by_id: dict[int, dict] = field(default_factory=dict)
     routes: dict[tuple[int, int | None], int] = field(default_factory=dict)
-    loaded_at: float = 0.0
+    version: int = 0  # the rules version it was read at
     _centres: list[tuple[float, float, dict]] | None = field(default=None, repr=False)
 
     def nearest_area(self, lat: float, lon: float, max_km: float = 60.0) -> dict | None:
@@ -70,9 +69,10 @@ def invalidate() -> None:
 async def load(conn: AsyncConnection) -> Directory:
     key = id(conn.engine.sync_engine)
     cached = _cache.get(key)
-    if cached and time.monotonic() - cached.loaded_at < CACHE_SECONDS:
+    version = await rules.version_to_use(conn, rules.DIRECTORY, cached.version if cached else None)
+    if cached and cached.version == version:
         return cached
-    d = Directory(loaded_at=time.monotonic())
+    d = Directory(version=version)
     for row in (await conn.execute(select(categories))).mappings():
         d.categories[row["code"]] = d.category_by_id[row["id"]] = dict(row)
     for row in (await conn.execute(select(areas))).mappings():

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phananh.errors import ApiError
+from phananh.ops import rules
 from phananh.sla import service
 from phananh.sla.policy import CA_MAU_DEFAULT, SlaPolicy
 from phananh.sla.tables import calendar_days, sla_policies
@@ -98,6 +99,8 @@ async def put_policy(conn: AsyncConnection, *, data: dict, by: str, now: datetim
 
 
 async def _after_change(conn: AsyncConnection, *, day: date | None = None) -> int:
-    # The caller invalidates once more after commit, so no process keeps rules read before the commit.
+    # The caller invalidates once more after commit, so no process keeps rules read before the commit; the
+    # version bump (same transaction) makes every other process reload them (phananh.ops.rules).
+    await rules.bump(conn, rules.SLA)
     service.invalidate()
     return await service.recompute_all_running(conn, day=day)

@@ -5,13 +5,13 @@ The arithmetic lives in `clock.py`; this module only stores its answers.
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from phananh.ops import rules
 from phananh.reports.tables import reports
 from phananh.sla.calendar import TZ, CalendarDay, WorkingCalendar, seed_days
 from phananh.sla.clock import at_risk_at, deadline, lateness, stage_status
@@ -34,9 +34,9 @@ CLOCK_RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
 # The respond clock is stopped by `return` without a verdict on the agency's answer time.
 VOID_ON_RETURN = {"respond"}
 
-CACHE_SECONDS = 30.0
 RECOMPUTE_BATCH = 2000
-_cache: dict[int, tuple[float, SlaPolicy, WorkingCalendar]] = {}
+# Per engine: (rules version, policy, calendar), used while the "sla" rules version is current (phananh.ops.rules).
+_cache: dict[int, tuple[int, SlaPolicy, WorkingCalendar]] = {}
 
 
 def invalidate() -> None:
@@ -44,10 +44,12 @@ def invalidate() -> None:
 
 
 async def load_rules(conn: AsyncConnection) -> tuple[SlaPolicy, WorkingCalendar]:
-    """The active policy (highest version) and the working calendar, cached per process for a short while."""
+    """The active policy (highest version) and the working calendar, cached per process while the "sla" rules
+    version is current: a calendar or policy change made on any server is used here at once (ops.rules)."""
     key = id(conn.engine.sync_engine)
     hit = _cache.get(key)
-    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
+    version = await rules.version_to_use(conn, rules.SLA, hit[0] if hit else None)
+    if hit and hit[0] == version:
         return hit[1], hit[2]
     row = (await conn.execute(select(sla_policies.c.data).order_by(sla_policies.c.version.desc()).limit(1))).first()
     policy = SlaPolicy.from_dict(row[0]) if row else CA_MAU_DEFAULT
@@ -56,7 +58,7 @@ async def load_rules(conn: AsyncConnection) -> tuple[SlaPolicy, WorkingCalendar]
         for r in (await conn.execute(select(calendar_days).where(calendar_days.c.removed_at.is_(None)))).all()
     ]
     calendar = WorkingCalendar(days)
-    _cache[key] = (time.monotonic(), policy, calendar)
+    _cache[key] = (version, policy, calendar)
     return policy, calendar
 
 
@@ -71,6 +73,7 @@ async def seed_calendar(conn: AsyncConnection, years: range) -> int:
     ]
     if rows:
         await conn.execute(insert(calendar_days), rows)
+        await rules.bump(conn, rules.SLA)
     invalidate()
     return len(rows)
 

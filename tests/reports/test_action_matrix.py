@@ -30,6 +30,7 @@ SPEC = {
     "comment": (ALL, {"dispatcher", "handler", "leader", "reporter"}),
     "make_public": ({"received", "assigned", "in_progress"}, {"dispatcher"}),
     "redact": (ALL - {"merged"}, {"dispatcher"}),
+    "reclassify": ({"received", "returned", "assigned", "in_progress"}, {"dispatcher"}),
 }
 # States in which the report is held by AGENCY (its staff act as "the assigned agency").
 HELD_BY_AGENCY = {"assigned", "in_progress", "resolved", "published", "closed"}
@@ -57,6 +58,7 @@ def body_for(action: str, merge_target: int) -> dict:
         "comment": {"text": "Ý kiến", "public": True},
         "make_public": {},
         "redact": {"public_description": "Nội dung đã biên tập"},
+        "reclassify": {"category": "dich-benh", "reason": "Sai lĩnh vực"},
     }[action]
 
 

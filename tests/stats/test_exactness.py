@@ -89,6 +89,8 @@ class Driver:
             body = {"contact": "Chủ tịch UBND xã", "channel": "phone", "outcome": "Đã nhận thông tin"}
         elif action == "comment":
             body = {"text": "Ghi chú nội bộ", "public": False}
+        elif action == "reclassify":
+            body = {"category": CATEGORIES[(choice + pick) % 2], "reason": "Sai lĩnh vực"}
         if action in ("return", "respond", "resolve"):
             headers = self.headers[f"handler.{report['agency'] or AGENCIES[0]}"]
         r = await self.client.post(f"/api/v1/reports/{report['id']}/actions/{action}", json=body, headers=headers)

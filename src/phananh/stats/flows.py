@@ -8,6 +8,7 @@ this event stops is computed here from the running clock row, with the SLA servi
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from phananh.batch import Batch, Ref, Step
 from phananh.sla.clock import lateness
 from phananh.sla.service import CLOCK_RULES, VOID_ON_RETURN
+from phananh.reports.tables import events
 from phananh.sla.tables import sla_clocks
 from phananh.stats.facts import (
     CONTACT, duration_seconds, rating_cell, rating_marginals, report_cell, report_facts, report_marginals, stage_cell,
@@ -38,8 +40,10 @@ async def on_event(conn: AsyncConnection, *, event: dict, report: dict) -> None:
             stats_report_facts.c.report_id == report["id"]))).mappings().first()
         before = dict(row) if row else None
     stopped = await _stopped_stages(conn, event, report_facts(report))
+    moved = await _restaged(conn, report, before["category_id"]) \
+        if before is not None and before["category_id"] != report["category_id"] else []
     await Batch(writes(event=event, report=report, before=before, stopped=stopped, shard=report["id"] % SHARDS,
-                       report_id=report["id"])).run(conn)
+                       report_id=report["id"], moved=moved)).run(conn)
 
 
 def new_report_writes(*, event: dict, report: dict, report_id: Ref) -> list[Step]:
@@ -50,9 +54,10 @@ def new_report_writes(*, event: dict, report: dict, report_id: Ref) -> list[Step
 
 
 def writes(*, event: dict, report: dict, before: dict | None, stopped: list[tuple[tuple, int]],
-           shard: int | Ref, report_id: int | Ref) -> list[Step]:
+           shard: int | Ref, report_id: int | Ref, moved: list[tuple[tuple, int, int]] = ()) -> list[Step]:
     """The cells `event` moves the report between, as upserts: `before` is where the report was counted
-    (None for a new report), `stopped` the stage clocks the event stops (`_stopped_stages`)."""
+    (None for a new report), `stopped` the stage clocks the event stops (`_stopped_stages`), `moved` the
+    (cell, n, seconds) changes of stage outcomes counted before (`_restaged`)."""
     after = report_facts(report)
     report_deltas, rating_deltas = Counter(), Counter()
     if before is not None:
@@ -79,10 +84,13 @@ def writes(*, event: dict, report: dict, before: dict | None, stopped: list[tupl
             daily[row] += delta
     stage_deltas: dict[tuple, tuple[int, int]] = {}
     stage_daily: dict[tuple, tuple[int, int]] = {}
-    for cell, seconds in stage_rows:
+    for cell, count, seconds in [(cell, 1, seconds) for cell, seconds in stage_rows] + list(moved):
         for target, key in ((stage_deltas, cell), *((stage_daily, m) for m in stage_marginals(cell))):
             n, total = target.get(key, (0, 0))
-            target[key] = (n + 1, total + seconds)
+            target[key] = (n + count, total + seconds)
+    # A move between categories leaves the category-free marginals where they were.
+    stage_deltas = {k: v for k, v in stage_deltas.items() if v != (0, 0)}
+    stage_daily = {k: v for k, v in stage_daily.items() if v != (0, 0)}
     steps = [
         _add(stats_reports, _REPORT_KEY, {k: (v, None) for k, v in report_deltas.items() if v}, shard),
         _add(stats_ratings, _RATING_KEY, {k: (v, None) for k, v in rating_deltas.items() if v}, shard),
@@ -114,6 +122,40 @@ async def _stopped_stages(conn: AsyncConnection, event: dict, facts: dict) -> li
         seconds = duration_seconds(started_at, at)
         out.append((stage_cell(stopped_at=at, stage=stage, agency_id=event.get("agency_id"), facts=facts,
                                outcome=outcome, seconds=seconds), seconds))
+    return out
+
+
+async def _restaged(conn: AsyncConnection, report: dict, old_category: int) -> list[tuple[tuple, int, int]]:
+    """A reclassified report was filed under the wrong category: the stage outcomes already counted for it move
+    from the old category's cells to the new one's, as a recount from its rows would place them (stats.rebuild).
+    The agency of each outcome is the one of the event that stopped it, as when it was counted."""
+    clocks = (await conn.execute(
+        select(sla_clocks.c.stage, sla_clocks.c.started_at, sla_clocks.c.stopped_at, sla_clocks.c.outcome).where(
+            sla_clocks.c.report_id == report["id"], sla_clocks.c.outcome.in_(("on_time", "late"))))).all()
+    history = (await conn.execute(
+        select(events.c.action, events.c.agency_id, events.c.at).where(events.c.report_id == report["id"])
+        .order_by(events.c.id))).all()
+    old, new = {**report_facts(report), "category_id": old_category}, report_facts(report)
+    past: list[tuple[datetime, str, int | None, str, int]] = []  # (stopped_at, stage, agency, outcome, seconds)
+    for stage, started_at, stopped_at, outcome in clocks:
+        stopper = next((e for e in history if e.at == stopped_at
+                        and stage in CLOCK_RULES.get(e.action, ((), (), ()))[0]), None)
+        past.append((stopped_at, stage, stopper.agency_id if stopper else None, outcome,
+                     duration_seconds(started_at, stopped_at)))
+    agency = assigned_at = None
+    for e in history:  # the first contact with the agency leader, timed as `writes` timed it
+        if e.action == "assign":
+            agency, assigned_at = e.agency_id, e.at
+        elif e.action == "return":
+            agency = None
+        elif e.action == "log_contact":
+            past.append((e.at, CONTACT, agency, "done", duration_seconds(assigned_at or report["created_at"], e.at)))
+            break
+    out = []
+    for at, stage, agency_id, outcome, seconds in past:
+        for facts, sign in ((old, -1), (new, 1)):
+            out.append((stage_cell(stopped_at=at, stage=stage, agency_id=agency_id, facts=facts, outcome=outcome,
+                                   seconds=seconds), sign, sign * seconds))
     return out
 
 

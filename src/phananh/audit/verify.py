@@ -190,19 +190,21 @@ async def _walk(conn: AsyncConnection, head: Head | None, expected: dict[str, Pr
     # Plain rows (id first, as canonical.EVENT_FIELDS), the cheapest to read a million of.
     event_rows = _rows(conn, select(*[events.c[n] for n in canonical.EVENT_FIELDS]).order_by(events.c.id),
                        mappings=False)
-    sealed_rows = _rows(conn, select(audit_events).order_by(audit_events.c.event_id))
+    sealed_rows = _rows(conn, select(audit_events.c.event_id, audit_events.c.block_id, audit_events.c.hash)
+                        .order_by(audit_events.c.event_id), mappings=False)
     chain = _Chain(_rows(conn, select(audit_blocks).order_by(audit_blocks.c.id)), expected)
     ev, se = await anext(event_rows, None), await anext(sealed_rows, None)
     checked = 0
     while se is not None:
-        event_id, sealed_id = (ev[0] if ev is not None else None), se["event_id"]
+        event_id = ev[0] if ev is not None else None
+        sealed_id, block_id, digest = se
         if event_id is not None and event_id < sealed_id:
             return inserted(event_id, last_sealed), checked, chain.checked
         if event_id is None or event_id > sealed_id:
-            return missing(sealed_id, se["block_id"]), checked, chain.checked
-        if canonical.event_hash(ev) != se["hash"]:
-            return altered(event_id, se["block_id"]), checked, chain.checked
-        if problem := await chain.add(event_id, se["block_id"], se["hash"]):
+            return missing(sealed_id, block_id), checked, chain.checked
+        if canonical.event_hash(ev) != digest:
+            return altered(event_id, block_id), checked, chain.checked
+        if problem := await chain.add(event_id, block_id, digest):
             return problem, checked, chain.checked
         checked += 1
         ev, se = await anext(event_rows, None), await anext(sealed_rows, None)

@@ -281,7 +281,7 @@ async def apply_action(
     )
     event_id = event["id"]
     if action == "redact" and params.media:
-        await _request_photo_redaction(conn, report_id, [m.model_dump() for m in params.media])
+        await _request_photo_redaction(conn, report_id, [m.model_dump() for m in params.media], now=now)
     if uploads:
         paths = await media_store.store_all(uploads, settings)
         await conn.execute(insert(media), [
@@ -342,13 +342,12 @@ def _public_payload(r: dict) -> dict:
             "public_address": r["public_address"], "public_location": location}
 
 
-async def _request_photo_redaction(conn: AsyncConnection, report_id: int, items: list[dict]) -> None:
-    """Photo boxes go to the derivative maker when it is installed; the event keeps them in any case."""
-    try:
-        from phananh.reports.derivatives import request_redaction
-    except ImportError:
-        return
-    await request_redaction(conn, report_id, items)
+async def _request_photo_redaction(conn: AsyncConnection, report_id: int, items: list[dict], *,
+                                   now: datetime) -> None:
+    """Photo boxes go to the derivative maker (reports/derivatives.py); the event keeps them too."""
+    from phananh.reports.derivatives import request_redaction
+
+    await request_redaction(conn, report_id, items, now=now)
 
 
 async def _effects(conn, action, p, report, principal, d, now) -> tuple[dict, dict, int | None, bool]:

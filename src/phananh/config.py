@@ -3,6 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "dev-secret-change-me"  # the embedded demo's; production refuses it
@@ -195,6 +196,21 @@ class Settings(BaseSettings):
     # Safety net under the push (PostgreSQL NOTIFY): each process compares its cached directory/calendar/SLA
     # version with the database's at most this often; 0 compares on every use.
     rules_check_seconds: float = 1.0
+
+    # --- Media store (phananh.media_store, issue 13 part 1): where photos and videos live ---
+    # file:///abs/path or file://relative/path (a local folder; unset: media_dir), or s3://bucket/prefix (any
+    # S3-compatible store, so that every app server sees every file). An upload is in the store before its report
+    # commits; with the store down a submit with files answers 503 and writes nothing.
+    media_url: str | None = None
+    # The S3 endpoint of a store other than AWS (SeaweedFS, MinIO, Ceph...), e.g. http://seaweedfs:8333.
+    s3_endpoint_url: str | None = None
+    # Credentials and region: the standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_REGION variables
+    # (no PHANANH_ prefix); unset, the SDK's own chain (~/.aws, instance role).
+    aws_access_key_id: str | None = Field(None, validation_alias="aws_access_key_id")
+    aws_secret_access_key: SecretStr | None = Field(None, validation_alias="aws_secret_access_key")
+    aws_region: str | None = Field(None, validation_alias="aws_region")
+    # Each store request's connect and read time limit (one retry); past it an upload answers 503.
+    s3_timeout_seconds: float = 10.0
 
     @property
     def base_url(self) -> str:

@@ -12,10 +12,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageFilter
@@ -25,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from phananh.config import Settings
 from phananh.db import utcnow
 from phananh.errors import ApiError
+from phananh.media_store import store_for
 from phananh.reports.photos import decode_photo, encode_jpeg
 from phananh.reports.tables import identity_reads, media, media_derivatives
 
@@ -140,8 +139,8 @@ async def _fail(conn: AsyncConnection, job: dict, error: str, *, settings: Setti
 
 def build(job: dict, settings: Settings) -> tuple[str, list[dict]]:
     """Decode the original, blur, re-encode without metadata, store; returns (relative path, automatic boxes)."""
-    original = Path(settings.media_dir) / job["original_path"]
-    img = decode_photo(original.read_bytes(), name=f"media {job['media_id']}")
+    original = store_for(settings).get_bytes(job["original_path"])  # the store down: the job is retried
+    img = decode_photo(original, name=f"media {job['media_id']}")
     rgb = np.asarray(img.convert("RGB"))
     auto = job["auto_boxes"]
     if auto is None:
@@ -177,18 +176,10 @@ def blur_boxes(img: Image.Image, boxes: list[tuple[dict, float]]) -> Image.Image
 
 
 def _write(data: bytes, settings: Settings) -> str:
-    """Stored by content hash beside the originals, written whole before it is named (no torn file is served)."""
+    """Stored by content hash in the originals' store, whole before it is named (no torn file is served)."""
     digest = hashlib.sha256(data).hexdigest()
     rel = f"derived/{digest[:2]}/{digest}.jpg"
-    path = Path(settings.media_dir) / rel
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+    store_for(settings).put_bytes(rel, data, "image/jpeg")
     return rel
 
 

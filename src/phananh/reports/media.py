@@ -1,10 +1,12 @@
 """Photos and short videos: type checked by content, photos decoded and re-encoded (reports.photos), videos
-checked by structure (reports.videos), size limited, stored by content hash."""
+checked by structure (reports.videos), size limited, stored by content hash in the media store (phananh.media_store:
+a local folder or an S3 bucket) and served from it."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import tempfile
 import weakref
@@ -14,23 +16,26 @@ from typing import BinaryIO
 from urllib.parse import quote
 
 import filetype
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from sqlalchemy import select
 
 from phananh.config import Settings
 from phananh.errors import ApiError
+from phananh.media_store import StoreUnavailable, store_for
 from phananh.reports.codes import report_code
 from phananh.reports.photos import decode_photo, encode_jpeg
 from phananh.reports.tables import reports
 from phananh.reports.videos import probe_video
 
 __all__ = ["Upload", "accept_upload", "check_upload", "content_disposition", "decode_photo", "download_name",
-           "encode_jpeg", "open_path", "store", "store_all"]
+           "encode_jpeg", "media_response", "store", "store_all", "unavailable"]
 
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"}
 VIDEO_TYPES = {"video/mp4", "video/quicktime"}
 _EXT = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic", "image/heif": "heif",
         "video/mp4": "mp4", "video/quicktime": "mov"}
 _CHUNK = 1024 * 1024
+log = logging.getLogger("phananh.media")
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,8 +105,8 @@ def _check_size(name: str, size: int, limit: int) -> None:
 
 
 def _spool(f: BinaryIO, settings: Settings) -> tuple[Path, str]:
-    """Copy a video to a durable temporary file beside the media store (same file system, so `store` moves it)."""
-    incoming = Path(settings.media_dir) / ".incoming"
+    """Copy a video to a durable temporary file on local disk (for a folder store, beside it: `store` moves it)."""
+    incoming = store_for(settings).incoming
     incoming.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=incoming, suffix=".part")
     digest = hashlib.sha256()
@@ -123,46 +128,51 @@ def _unlink_quietly(path: Path) -> None:
 
 
 async def store_all(uploads: list[Upload], settings: Settings) -> list[str]:
-    """`store` each upload in a worker thread: an fsync takes milliseconds, and in the event loop it would hold up
-    every other request of the process (under `make bench` the photo run's p99 was five times the JSON run's)."""
+    """`store` each upload in a worker thread: an fsync or an upload takes milliseconds, and in the event loop it
+    would hold up every other request of the process (under `make bench` the photo run's p99 was five times the
+    JSON run's). The store down: 503 `media_store_unavailable`, raised before the report is written."""
     if not uploads:
         return []
-    return await asyncio.to_thread(lambda: [store(u, settings) for u in uploads])
+    try:
+        return await asyncio.to_thread(lambda: [store(u, settings) for u in uploads])
+    except StoreUnavailable as exc:
+        raise unavailable(settings, exc) from exc
 
 
 def store(upload: Upload, settings: Settings) -> str:
-    """Write the file durably (fsync) before the report that references it commits; returns the relative path."""
+    """Put the file in the media store, durably, before the report that references it commits; returns its key."""
     rel = f"{upload.sha256[:2]}/{upload.sha256}.{_EXT[upload.content_type]}"
-    path = Path(settings.media_dir) / rel
-    if not path.exists():
-        new_dir = not path.parent.exists()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if upload.spooled is not None:  # a video, already written and fsynced by `_spool`
-            os.replace(upload.spooled, path)
-        else:
-            tmp = path.with_suffix(".tmp" + str(os.getpid()))
-            with open(tmp, "wb") as f:
-                f.write(upload.data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        # The file's name is durable only once its directory is: else a power cut could keep the row, not the file.
-        _fsync_dir(path.parent)
-        if new_dir:
-            _fsync_dir(path.parent.parent)
+    media_store = store_for(settings)
+    if upload.spooled is not None:  # a video, already written and fsynced by `_spool`
+        media_store.put_file(rel, upload.spooled, upload.content_type, move=True)
+    else:
+        media_store.put_bytes(rel, upload.data, upload.content_type)
     return rel
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
+def unavailable(settings: Settings, exc: Exception) -> ApiError:
+    log.warning("media store unavailable: %s", exc)
+    return ApiError(503, "media_store_unavailable", "Photos and videos cannot be saved or read right now; "
+                    "please try again in a moment.", headers={"Retry-After": str(settings.retry_after_seconds)})
+
+
+async def media_response(rel: str, content_type: str, settings: Settings, *, headers: dict[str, str]) -> Response:
+    """The stored file `rel` as an answer: from a local folder with sendfile (and ranges), from a bucket streamed
+    in chunks (never held whole in memory); 404 when the store has no such file, 503 when it does not answer."""
+    media_store = store_for(settings)
+    path = media_store.local_path(rel)
+    if path is not None:
+        if not path.is_file():
+            raise ApiError(404, "not_found", "Not found: {what}", what="media")
+        return FileResponse(path, media_type=content_type, headers=headers)
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def open_path(rel: str, settings: Settings) -> Path:
-    return Path(settings.media_dir) / rel
+        opened = await asyncio.to_thread(media_store.open, rel)
+    except StoreUnavailable as exc:
+        raise unavailable(settings, exc) from exc
+    if opened is None:
+        raise ApiError(404, "not_found", "Not found: {what}", what="media")
+    return StreamingResponse(opened.chunks, media_type=content_type,
+                             headers={**headers, "Content-Length": str(opened.size)})
 
 
 async def download_name(conn, row: dict) -> str:

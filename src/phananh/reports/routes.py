@@ -330,11 +330,11 @@ async def get_media(media_id: BigId, engine: Engine, principal: CurrentPrincipal
     if row["kind"] != "photo":
         if not principal.is_staff:
             raise ApiError(404, "not_found", "Not found: {what}", what="media")
-        return _media_file(row["path"], row["content_type"], settings, filename=name)
+        return await _media_file(row["path"], row["content_type"], settings, filename=name)
     if copy is None or copy["status"] != derivatives.READY:
         raise ApiError(404, "photo_processing", "The photo is still being processed; try again in a moment.")
     # no-cache: a redaction replaces the copy behind the same URL, and a browser must not keep the old one.
-    return _media_file(copy["path"], "image/jpeg", settings, cache="no-cache", filename=name)
+    return await _media_file(copy["path"], "image/jpeg", settings, cache="no-cache", filename=name)
 
 
 @router.get("/media/{media_id}/original", response_class=FileResponse, responses={200: {"content": {"image/*": {}}}})
@@ -348,14 +348,13 @@ async def get_media_original(media_id: BigId, engine: Engine,
         row = await queries.media_for(conn, media_id, principal, tracking_token=None, now=now)
         await derivatives.log_original_read(conn, row, principal, now=now)
         name = await media_store.download_name(conn, row)
-    return _media_file(row["path"], row["content_type"], settings, filename=name)
+    return await _media_file(row["path"], row["content_type"], settings, filename=name)
 
 
-def _media_file(rel: str, content_type: str, settings, *, cache: str = "private, max-age=3600",
-                filename: str = "media") -> FileResponse:
-    path = media_store.open_path(rel, settings)
-    if not path.exists():
-        raise ApiError(404, "not_found", "Not found: {what}", what="media")
-    return FileResponse(path, media_type=content_type,
-                        headers={"Cache-Control": cache,  # nosniff: on every answer (SecurityHeaders)
-                                 "Content-Disposition": media_store.content_disposition(filename)})
+async def _media_file(rel: str, content_type: str, settings, *, cache: str = "private, max-age=3600",
+                      filename: str = "media"):
+    """From the media store (a folder or a bucket), streamed; 404 if it has no such file, 503 if it is down."""
+    return await media_store.media_response(
+        rel, content_type, settings,
+        headers={"Cache-Control": cache,  # nosniff: on every answer (SecurityHeaders)
+                 "Content-Disposition": media_store.content_disposition(filename)})

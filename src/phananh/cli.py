@@ -105,10 +105,14 @@ def serve(
     if get_settings().env != "production":
         typer.echo("Chế độ demo nhúng — không dùng cho vận hành thật (embedded demo, not production: "
                    "see README, \"Production\").")
-    _checked_settings()
+    settings = _checked_settings()
     _ensure_var_dirs()
+    from phananh.ops.metrics import prepare_multiprocess
+
+    workers = workers or os.cpu_count() or 1
+    prepare_multiprocess(settings.var_dir, workers)  # /metrics sums every server process (phananh.ops.metrics)
     # The factory turns the in-server SLA sweep on unless PHANANH_RUN_SWEEP says otherwise (phananh.served).
-    serve_uvicorn(app_path, host=host, port=port, workers=workers or os.cpu_count() or 1, reload=reload,
+    serve_uvicorn(app_path, host=host, port=port, workers=workers, reload=reload,
                   factory=app_path == SERVED_APP)
 
 
@@ -124,6 +128,9 @@ def worker(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _checked_settings()
+    from phananh.ops.logging import configure as configure_logging
+
+    configure_logging(settings.log_format)  # JSON lines when PHANANH_LOG_FORMAT=json
     if interval is not None:
         settings = settings.model_copy(update={"sweep_interval_seconds": interval})
     asyncio.run(run_worker(settings))
@@ -280,6 +287,36 @@ def calendar_deadline(
         policy = replace(policy, mode=mode)
     due = deadline(moment, stage, policy, calendar, urgent=urgent)
     typer.echo(due.astimezone(TZ).isoformat())
+
+
+@app.command()
+def move(
+    to: Annotated[str, typer.Option("--to", help="the new, empty database, e.g. postgresql+asyncpg://user@host/db")],
+    media_to: Annotated[Optional[str], typer.Option(help="copy the media folder here (file:///path); else it stays "
+                                                         "where PHANANH_MEDIA_DIR points")] = None,
+    batch_rows: Annotated[int, typer.Option(min=1, help="rows per copied batch (one transaction each)")] = 5_000,
+) -> None:
+    """Copy this install (PHANANH_DATABASE_URL, every table, the sequences, the media) into a new, empty database,
+    then print each table's rows and checksum on both sides. Stop the servers first. Re-run after an interruption."""
+    from phananh import move as mv
+
+    settings = get_settings()
+    try:
+        media_dest = mv.media_destination(media_to) if media_to else None
+        typer.echo(f"Moving {mv.shown(settings.database_url)} → {mv.shown(mv.normalise_url(to))}")
+        result = asyncio.run(mv.move(settings.database_url, to, media_from=settings.media_dir if media_dest else None,
+                                     media_to=media_dest, batch_rows=batch_rows))
+    except mv.MoveRefused as exc:
+        typer.echo(f"Refused: {exc}", err=True)
+        raise typer.Exit(1)
+    for line in mv.report_lines(result):
+        typer.echo(line)
+    if not result.ok:
+        typer.echo("The move did NOT verify: keep using the old database; the target keeps its progress marker.",
+                   err=True)
+        raise typer.Exit(1)
+    typer.echo("Moved and verified" + (" (resumed)" if result.resumed else "") + ". Now set PHANANH_DATABASE_URL"
+               + (" and PHANANH_MEDIA_DIR" if media_dest else "") + " to the new location.")
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from phananh.audit.scheduled import run_sealer
 from phananh.config import Settings
 from phananh.notifications.delivery import deliver_due
 from phananh.notifications.senders import Sender, senders_from_settings
+from phananh.ops import heartbeat
 from phananh.privacy.scheduled import run_retention
 from phananh.reports.derivatives import run_derivatives
 from phananh.reports.scheduled import close_published
@@ -32,6 +33,7 @@ async def run_once(engine: AsyncEngine, *, senders: Mapping[str, Sender], now: d
     if settings is not None:
         await close_published(engine, now=now, settings=settings)
     delivered = await deliver_due(engine, senders=senders, now=now)
+    await heartbeat.beat(engine, "sweep", now)  # /metrics shows the sweep lag from it (phananh.ops)
     if flagged.at_risk or flagged.overdue or delivered.sent or delivered.retrying or delivered.failed:
         log.info("sweep: %s at risk, %s overdue; delivery: %s sent, %s retrying, %s failed", len(flagged.at_risk),
                  len(flagged.overdue), delivered.sent, delivered.retrying, delivered.failed)

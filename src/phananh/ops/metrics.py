@@ -69,14 +69,31 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            route = scope.get("route")
-            key = (scope["method"], getattr(route, "path", None) or UNMATCHED, status)
+            key = (scope["method"], route_template(scope), status)
             children = self._children.get(key)
             if children is None:
                 children = self._children[key] = (REQUESTS.labels(key[0], key[1], str(status)),
                                                   LATENCY.labels(key[0], key[1]))
             children[0].inc()
             children[1].observe(time.perf_counter() - started)
+
+
+def route_template(scope) -> str:
+    """The matched route's path template with its router prefix ("/api/v1/reports/{report_ref}").
+
+    An included route knows only its own part of the template; the prefix is the request path's leading
+    segments before the route's (router prefixes hold no parameters here)."""
+    route = scope.get("route")
+    own = getattr(route, "path_format", None) or getattr(route, "path", None)
+    if not own:
+        return UNMATCHED
+    if ":path}" in getattr(route, "path", ""):  # a catch-all spans any number of segments: its own part only
+        return own
+    if "routes" in dir(route):  # a mount (static files): everything under it is one label
+        own += "/{path}"
+    parts = scope["path"].split("/")
+    keep = len(parts) - own.count("/")
+    return "/".join(parts[:keep]) + own if keep > 1 else own
 
 
 # --- the database's gauges, read at scrape time ---
@@ -190,12 +207,17 @@ def record_pool(engine) -> None:
 
 
 async def pool_recorder(engine, stop: asyncio.Event, every: float = 2.0) -> None:
+    """This process's pool gauges every `every` seconds until `stop` (then its live gauges are dropped)."""
     while not stop.is_set():
         record_pool(engine)
         try:
             await asyncio.wait_for(stop.wait(), timeout=every)
         except TimeoutError:
             pass
+    if MULTIPROCESS:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(os.getpid())
 
 
 # --- the endpoint ---
@@ -246,3 +268,17 @@ async def metrics(request: Request):
 def install(app) -> None:
     app.state.metrics_networks = allowed_networks(app.state.settings.metrics_allow_networks)
     app.include_router(router)
+
+
+def prepare_multiprocess(var_dir, workers: int) -> None:
+    """`phananh serve`, before the server processes start: with several, their counters go to one folder of
+    prometheus-client files (PROMETHEUS_MULTIPROC_DIR, else var/metrics), emptied here of a previous run's."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        if workers <= 1:
+            return
+        folder = os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(var_dir / "metrics")
+    os.makedirs(folder, exist_ok=True)
+    for name in os.listdir(folder):
+        if name.endswith(".db"):
+            os.remove(os.path.join(folder, name))

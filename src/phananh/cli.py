@@ -22,6 +22,8 @@ from phananh.auth.cli import user_app  # noqa: E402
 app.add_typer(user_app, name="user")
 from phananh.privacy.cli import privacy_app  # noqa: E402
 app.add_typer(privacy_app, name="privacy")
+from phananh.media_store.cli import media_app  # noqa: E402
+app.add_typer(media_app, name="media")
 
 
 SERVED_APP = "phananh.served:served_app"

@@ -300,3 +300,21 @@ async def test_make_public_and_redact_are_dispatcher_only_events_without_sla_eff
     assert after["status"] == "assigned" and after["deadlines"] == before
     after = await act(client, created["id"], "redact", {"public_title": secrets.token_hex(4)}, dispatcher)
     assert after["deadlines"] == before
+
+
+async def test_the_citizens_later_words_are_not_public_but_the_reporter_reads_them(client, tokens):
+    created = await report_in_state(client, tokens, "published")
+    token = created["tracking_token"]
+    mine = {"X-Tracking-Token": token}
+    await act(client, created["id"], "rate", {"score": 2, "comment": f"Gọi tôi số {TIP_PHONE}"}, mine)
+    await act(client, created["id"], "comment", {"text": f"Nhà tôi ở {TIP_NAME}"}, mine)
+    for url in (f"/api/v1/reports/{created['id']}/events", f"/api/v1/reports/{created['id']}",
+                f"{O311}/requests/{created['code']}.json?extensions=true", f"{O311}/servicerequestupdates.xml",
+                f"/cong-khai/{created['code']}"):
+        r = await client.get(url)
+        assert r.status_code == 200, url
+        assert TIP_PHONE not in r.text and TIP_NAME not in r.text, url
+    events = (await client.get(f"/api/v1/reports/{created['id']}/events")).json()["items"]
+    assert [e["payload"] for e in events if e["action"] == "rate"] == [{"score": 2}]
+    tracked = (await client.get(f"/api/v1/track/{token}")).json()["events"]
+    assert [e["payload"].get("comment") for e in tracked if e["action"] == "rate"] == [f"Gọi tôi số {TIP_PHONE}"]

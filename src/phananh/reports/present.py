@@ -76,7 +76,8 @@ def report_view(
     if public and not (reporter or viewer.role == Role.citizen):
         view = visibility.public_view(r, d)
         out |= {"title": view["title"], "description": view["description"] or "", "address": view["address"],
-                "location": view["location"], "media": visibility.public_media(media, r["status"])}
+                "location": view["location"], "media": visibility.public_media(media, r["status"]),
+                "rating": {"score": r["rating"], "comment": None} if r["rating"] is not None else None}
     if public:
         # Clean photos (issue 9): nothing but ready public copies outside staff; never a video.
         out["media"] = [m for m in out["media"] if m["kind"] == "photo" and m.get("status") in ("ready", "processing")
@@ -104,15 +105,18 @@ def media_view(m: dict) -> dict:
     return out
 
 
-def event_view(e: dict, *, public: bool, d: Directory | None = None) -> dict | None:
-    """One event; None when `public` and the event is internal. The public and the reporter see who acted as a
-    role and an agency name, never a username (ARCHITECTURE §5)."""
+def event_view(e: dict, *, public: bool, d: Directory | None = None, reporter: bool = False) -> dict | None:
+    """One event; None when `public` and the event is internal. The public and the reporter (`reporter`) see who
+    acted as a role and an agency name, never a username; the public never reads the citizen's own words
+    (comments, rating comments), which the Portal does not review (ARCHITECTURE §5)."""
     payload = e["payload"] or {}
     actor = visibility.public_actor(e, d)
     if public:
         keys = PUBLIC_PAYLOAD_KEYS.get(e["action"])
         if keys is None or not e["public"]:
             return None
+        if not reporter and e["actor_role"] in (Role.citizen, Role.anonymous):
+            keys = tuple(k for k in keys if k not in visibility.CITIZEN_TEXT_KEYS)
         payload = {k: payload[k] for k in keys if k in payload}
     else:
         staff = e["actor_role"] not in (Role.citizen, Role.anonymous)

@@ -178,7 +178,8 @@ async def list_events(conn: AsyncConnection, report_id: int, viewer: Principal, 
     exists_ = (await conn.execute(select(reports.c.id).where(reports.c.id == report_id, clause))).first()
     if exists_ is None:
         raise not_found()
-    return await _events_page(conn, report_id, d, public=not viewer.is_staff, page=page, page_size=page_size)
+    return await _events_page(conn, report_id, d, public=not viewer.is_staff, reporter=viewer.role == Role.citizen,
+                              page=page, page_size=page_size)
 
 
 _actor = users.alias("actor")
@@ -187,11 +188,12 @@ events_with_actor = select(events, _actor.c.agency_id.label("actor_agency_id")).
     events.outerjoin(_actor, _actor.c.id == events.c.actor_user_id))
 
 
-async def _events_page(conn, report_id: int, d, *, public: bool, page: int = 1, page_size: int = 100) -> dict:
+async def _events_page(conn, report_id: int, d, *, public: bool, reporter: bool = False, page: int = 1,
+                       page_size: int = 100) -> dict:
     rows = (
         await conn.execute(events_with_actor.where(events.c.report_id == report_id).order_by(events.c.id))
     ).mappings().all()
-    shown = [v for v in (event_view(dict(e), public=public, d=d) for e in rows) if v is not None]
+    shown = [v for v in (event_view(dict(e), public=public, d=d, reporter=reporter) for e in rows) if v is not None]
     start = (page - 1) * page_size
     return {"items": shown[start:start + page_size], "total": len(shown), "page": page, "page_size": page_size}
 
@@ -211,7 +213,7 @@ async def track(conn: AsyncConnection, token: str, *, now: datetime) -> dict:
 async def _reporter_view(conn: AsyncConnection, row: dict, *, now: datetime) -> dict:
     d = await directory.load(conn)
     view = (await _present(conn, [dict(row)], ANONYMOUS, d, now, via="track", log_identity=False, reporter=True))[0]
-    view["events"] = (await _events_page(conn, row["id"], d, public=True, page_size=1000))["items"]
+    view["events"] = (await _events_page(conn, row["id"], d, public=True, reporter=True, page_size=1000))["items"]
     return view
 
 

@@ -21,6 +21,8 @@ from phananh.workflow import Role, Status
 GRID_DEGREES = 0.005
 # A result and its photos are public once published (before, the agency's answer is still under review).
 RESULT_PUBLIC_STATES = frozenset({Status.published, Status.closed})
+# What a citizen writes after the submit (a comment, a rating's comment) is theirs and the Portal's, not the public's.
+CITIZEN_TEXT_KEYS = frozenset({"text", "comment"})
 PUBLIC_FIELDS = ("public_title", "public_description", "public_address", "public_lat", "public_lon")
 
 

@@ -14,6 +14,7 @@ from phananh.auth import service as auth_service
 from phananh.directory import service as directory
 from phananh.errors import ApiError
 from phananh.reports import queries, service
+from phananh.reports.codes import display_token, id_from_code, parse_id, token_candidates
 from phananh.reports.schemas import ReportSubmit
 from phananh.security import limits
 from phananh.web import STATIC_DIR
@@ -100,6 +101,28 @@ async def track_form(web: PageWeb, ma: str | None = Query(None, max_length=200))
     return render(web, "citizen/track_form.html")
 
 
+@router.post("/theo-doi")
+async def track_by_phone(web: FormWeb):
+    """"Tra cứu" without the tracking code: the report's code and the last 4 digits of the phone given with it."""
+    form = text_fields(await web.request.form())
+    code, last4 = (form.get("code") or "").strip(), (form.get("phone_last4") or "").strip()
+    values = {"code": code, "phone_last4": last4}
+    if not code or not (len(last4) == 4 and last4.isascii() and last4.isdigit()):
+        return render(web, "citizen/track_form.html", status=422, values=values,
+                      errors={"phone_last4": web._("Give the report's code and the last 4 digits of the phone.")})
+    try:
+        key = str(id_from_code(code) or parse_id(code) or code.upper()[:40])
+        await limits.charge(web.request, [("track_per_code", key, 1), ("track_per_ip", limits.ip_key(web.request), 1)])
+        async with web.request.app.state.engine.begin() as conn:
+            report = await queries.track_by_phone(conn, code[:40], last4, now=web.request.app.state.clock())
+    except ApiError as exc:
+        message = web._(exc.message, **exc.params) if exc.status == 429 \
+            else web._("No report has this code and phone number.")
+        return render(web, "citizen/track_form.html", status=exc.status, values=values, errors={"phone_last4": message})
+    return render(web, "citizen/track.html", report=report, events=report["events"], token=None, just_sent=False,
+                  errors={}, by_phone=True)
+
+
 async def _tracked(web: Web, token: str) -> dict | None:
     if len(token) > 64:
         return None
@@ -117,7 +140,7 @@ async def track_page(web: PageWeb, token: str, moi: int = 0):
         return render(web, "citizen/track_form.html", status=404,
                       errors={"ma": web._("No report has this tracking code.")}, values={"ma": token})
     return render(web, "citizen/track.html", report=report, events=report["events"], token=token,
-                  just_sent=bool(moi), errors={})
+                  token_display=display_token(token_candidates(token)[-1]), just_sent=bool(moi), errors={})
 
 
 @router.post("/theo-doi/{token}/danh-gia")

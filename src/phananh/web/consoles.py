@@ -54,8 +54,13 @@ async def detail_context(web: Web, report_id: int) -> dict:
         photo_boxes = await derivatives.statuses(conn, [m["id"] for m in report["media"] if m["kind"] == "photo"]) \
             if "redact" in allowed else {}
     agencies = sorted((a for a in d.agencies.values() if a["active"]), key=lambda a: a["name"])
+    # The categories a dispatcher may move the report to (`reclassify`, issue 14).
+    categories = sorted((c for c in d.categories.values() if c["active"] and c["id"] != category["id"]),
+                        key=lambda c: c["name_en"] if web.lang == "en" else c["name_vi"]) \
+        if "reclassify" in allowed else []
     return dict(report=report, events=events, category=category, area=area, agency=agency, suggested=suggested,
                 contact_agency=contact_agency, people=people, duplicates=duplicates, agencies=agencies,
+                categories=categories,
                 allowed=allowed, photo_boxes=photo_boxes, category_name=category["name_en"] if web.lang == "en" else category["name_vi"])
 
 

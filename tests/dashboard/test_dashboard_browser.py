@@ -136,10 +136,12 @@ async def test_names_from_the_server_show_as_text_in_tooltips_and_tables(base, c
             await page.wait_for_selector("#overdue tbody td", timeout=5000)
             assert await page.text_content("#overdue tbody tr td:nth-child(4)") == EVIL
             for chart in ("chart-agencies", "chart-category"):
-                await page.evaluate(f"""() => echarts.getInstanceByDom(document.getElementById("{chart}"))
-                                          .dispatchAction({{type: "showTip", seriesIndex: 0, dataIndex: 0}})""")
-                await page.wait_for_function(f"() => document.getElementById('{chart}').innerText.includes('<img')",
-                                             timeout=3000)
+                # Asked again on each poll: a tip asked for before the chart's first frame shows nothing.
+                await page.wait_for_function(f"""() => {{
+                    const el = document.getElementById("{chart}");
+                    echarts.getInstanceByDom(el).dispatchAction({{type: "showTip", seriesIndex: 0, dataIndex: 0}});
+                    return el.innerText.includes("<img");
+                }}""", timeout=10000)
             made = "document.querySelectorAll('#overdue img, #chart-agencies img, #chart-category img').length"
             assert await page.evaluate(made) == 0
             assert await page.evaluate("window.__xss") is None

@@ -86,3 +86,17 @@ async def test_the_export_filter_is_diacritic_insensitive(client, tokens):
     rows = json.loads(r.content)
     rows = rows["items"] if isinstance(rows, dict) else rows
     assert [row.get("code") or row.get("Mã phản ánh") for row in rows] == [made["code"]]
+
+
+async def test_a_search_counts_its_matches_up_to_a_cap(client, tokens, monkeypatch):
+    from phananh.reports import queries
+
+    m = _marker()
+    made = [await submit(client, title=f"Đèn đường hỏng {m} #{i}") for i in range(3)]
+    headers = await tokens("dispatcher")
+    monkeypatch.setattr(queries, "SEARCH_COUNT_CAP", 2)
+    capped = (await client.get("/api/v1/reports", params={"q": f"den duong hong {m}"}, headers=headers)).json()
+    assert capped["total"] == 2 and capped["total_capped"] is True
+    assert {i["id"] for i in capped["items"]} == {r["id"] for r in made}  # the page itself is not capped
+    exact = (await client.get("/api/v1/reports", params={"q": f"den duong hong {m} #1"}, headers=headers)).json()
+    assert exact["total"] == 1 and "total_capped" not in exact

@@ -23,6 +23,7 @@ from phananh.sla.tables import sla_clocks
 from phananh.workflow import Role, Status
 
 MAX_PAGE_SIZE = 100
+SEARCH_COUNT_CAP = 1000  # a text search (`q`) counts its matches up to this many
 SORTS = {"created_at", "-created_at", "deadline", "queue", "updated_at", "-updated_at"}
 
 _handler = users.alias("handler")
@@ -103,6 +104,15 @@ async def _present(conn, rows: list[dict], viewer: Principal, d, now: datetime, 
 
 async def list_reports(conn: AsyncConnection, viewer: Principal, f: ReportFilter, *, now: datetime) -> dict:
     d, where = await filter_clause(conn, viewer, f, now=now)
+    if f.q and f.q.strip():
+        # A common word matches a tenth of a million reports: counting them all would cost seconds, so a text
+        # search counts up to SEARCH_COUNT_CAP and says when there are more (`total_capped`).
+        first = select(reports.c.id).where(where).limit(SEARCH_COUNT_CAP + 1).subquery()
+        total = (await conn.execute(select(func.count()).select_from(first))).scalar_one()
+        page = await _list_page(conn, viewer, f, d, where, min(total, SEARCH_COUNT_CAP), now=now)
+        if total > SEARCH_COUNT_CAP:
+            page["total_capped"] = True
+        return page
     total = (await conn.execute(select(func.count()).select_from(reports).where(where))).scalar_one()
     return await _list_page(conn, viewer, f, d, where, total, now=now)
 

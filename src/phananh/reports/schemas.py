@@ -252,6 +252,8 @@ class ReportList(BaseModel):
     total: int
     page: int
     page_size: int
+    # Set when a text search (`q`) matched more than `total` (1,000) reports: refine it to see the rest.
+    total_capped: bool | None = None
 
 
 class EventActor(BaseModel):

@@ -20,7 +20,7 @@ from bench.intake import ROOT, Run, progress, run_intake  # noqa: E402
 
 EXTRA = ["sla_sweep", "dashboard", "audit", "search"]
 EXTRA_TIMEOUT = 180  # each; the whole of `make bench` stays within ~8 minutes
-EXTRA_TIMEOUTS = {"search": 420}  # 1,000,000 reports generated and a trigram index built before timing
+EXTRA_TIMEOUTS = {"search": 600}  # 1,000,000 reports generated and a trigram index built (~6 min at load 10)
 TARGET_PER_SECOND_ON_2_CORES, TARGET_RATIO, TARGET_P99_MS = 1000, 0.6, 100
 
 

@@ -138,7 +138,7 @@ async def test_post_accepts_what_real_clients_send(client, partner_key, tokens):
     assert (await get_request(client, r.json()[0]["service_request_id"]))["address_id"] == "xa-dat-mui"
 
 
-async def test_a_posted_photo_is_public_once_the_result_is(client, partner_key, tokens):
+async def test_a_posted_photo_is_public_once_the_result_is(client, partner_key, tokens, engine, settings):
     buf = io.BytesIO()
     Image.new("RGB", (8, 8), "red").save(buf, "JPEG")
     r = await client.post(f"{BASE}/requests.json", data={"api_key": partner_key, **request_form()},
@@ -152,6 +152,9 @@ async def test_a_posted_photo_is_public_once_the_result_is(client, partner_key, 
     await act(client, rid, "publish", {}, headers=dispatcher)
     url = (await get_request(client, rid))["media_url"]
     assert url.startswith("http://127.0.0.1:8000/api/v1/media/")  # PHANANH_PUBLIC_URL's default, not the Host
+    from phananh.reports import derivatives
+
+    await derivatives.process_due(engine, settings)  # the worker makes the public copy (tests/privacy)
     photo = await client.get(url)
     assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
 

@@ -24,6 +24,8 @@ from phananh.privacy.cli import privacy_app  # noqa: E402
 app.add_typer(privacy_app, name="privacy")
 from phananh.media_store.cli import media_app  # noqa: E402
 app.add_typer(media_app, name="media")
+from phananh.provinces.cli import province_app  # noqa: E402
+app.add_typer(province_app, name="province")
 
 
 SERVED_APP = "phananh.served:served_app"

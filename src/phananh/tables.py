@@ -12,3 +12,4 @@ from phananh.exports.tables import exports  # noqa: F401
 from phananh.audit.tables import audit_blocks, audit_events, audit_verifications  # noqa: F401
 from phananh.security.tables import rate_counters  # noqa: F401
 from phananh.ops.tables import job_heartbeats, rules_versions  # noqa: F401
+from phananh.provinces.tables import provinces  # noqa: F401

@@ -83,11 +83,11 @@ def test_area_by_name_fails_loudly():
         area_by_name("Xã Không Có")
 
 
-def test_areas_of_another_province_can_be_loaded():
-    # Nothing is specific to Cà Mau: the loader takes the province's official code.
-    hanoi = catalog.load_areas("01")
-    assert len(hanoi) > 100
-    assert area_by_name("Xã Đất Mũi") not in hanoi
+def test_the_catalogue_is_the_ca_mau_pack():
+    # The demo reads the province pack (src/phananh/provinces/ca-mau/): nothing Cà Mau is typed in Python.
+    assert catalog.PACK.province.code == "ca-mau"
+    assert [c.code for c in CATEGORIES] == [c.code for c in catalog.PACK.categories]
+    assert len(catalog.PACK.areas) == len(AREAS)
 
 
 # --------------------------------------------------------------------------- codes

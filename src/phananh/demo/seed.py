@@ -21,10 +21,8 @@ from phananh.config import Settings
 from phananh.db import utcnow
 from phananh.demo import catalog
 from phananh.demo.samples import REJECT_REASONS, SAMPLE_REPORTS
-from phananh.directory import service as directory
-from phananh.directory.tables import agencies, areas, categories, routing_rules
-from phananh.open311.attributes import seed_demo_attributes
-from phananh.ops import rules
+from phananh.provinces import load as provinces_load
+from phananh.directory.tables import agencies, categories
 from phananh.reports import service as reports_service
 from phananh.reports.schemas import ReportSubmit
 from phananh.sla import service as sla
@@ -61,34 +59,9 @@ async def has_data(engine: AsyncEngine) -> bool:
 
 
 async def seed_reference(engine: AsyncEngine) -> None:
-    """Categories, areas, agencies, routing rules and the working calendar (no users, no reports)."""
-    async with engine.begin() as conn:
-        await conn.execute(insert(categories), [
-            {"code": c.code, "name_vi": c.name_vi, "name_en": c.name_en, "hint_vi": c.hint_vi, "hint_en": c.hint_en,
-             "group_code": c.group, "keywords": list(c.keywords), "out_of_scope": c.out_of_scope, "active": True,
-             "sensitive": c.sensitive}
-            for c in catalog.CATEGORIES
-        ])
-        await conn.execute(insert(areas), [
-            {"code": a.code, "name": a.name, "kind": a.kind, "lat": a.lat, "lon": a.lon, "admin_code": a.admin_code}
-            for a in catalog.AREAS
-        ])
-        area_ids = dict((await conn.execute(select(areas.c.code, areas.c.id))).all())
-        agency_ids: dict[str, int] = {}
-        for a in catalog.AGENCIES:  # parents come before children
-            agency_ids[a.code] = (await conn.execute(insert(agencies).values(
-                code=a.code, name=a.name, kind=a.kind, parent_id=agency_ids.get(a.parent) if a.parent else None,
-                area_id=area_ids.get(a.area) if a.area else None, phone=a.phone, email=a.email, active=True,
-            ).returning(agencies.c.id))).scalar_one()
-        category_ids = dict((await conn.execute(select(categories.c.code, categories.c.id))).all())
-        await conn.execute(insert(routing_rules), [
-            {"category_id": category_ids[c], "area_id": area_ids[a] if a else None, "agency_id": agency_ids[g]}
-            for c, a, g in catalog.ROUTING_RULES
-        ])
-        await sla.seed_calendar(conn, sla.years_around(utcnow().date()))
-        await seed_demo_attributes(conn)  # Open311 service definitions (issue 6)
-        await rules.bump(conn, rules.DIRECTORY)  # running servers reload the directory (phananh.ops.rules)
-    directory.invalidate()
+    """Cà Mau's reference data: the Cà Mau province pack loaded (categories, areas, agencies, routing, SLA policy,
+    working calendar, Open311 questions); no users, no reports."""
+    await provinces_load.load(engine, catalog.PACK)
 
 
 async def seed_users(engine: AsyncEngine, password: str) -> int:

@@ -29,6 +29,8 @@ areas = Table(
     Column("lat", Float),
     Column("lon", Float),
     Column("admin_code", String(16)),
+    # Migration 0012: an area removed from the province pack is deactivated, never deleted (reports refer to it).
+    Column("active", Boolean, nullable=False, default=True),
 )
 
 agencies = Table(

@@ -50,6 +50,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.media_dir.mkdir(parents=True, exist_ok=True)
         app.state.engine = create_engine(settings.database_url, pool_size=settings.pool_size,
                                          max_overflow=settings.pool_max_overflow, pool_timeout=settings.pool_timeout)
+        from phananh.demo.marker import refuse_demo_in_production
+
+        await refuse_demo_in_production(app.state.engine, settings.env)  # production never serves demo data
         scheduler = EmbeddedScheduler(app) if settings.run_sweep else None  # SLA sweep + notification delivery
         stop_pool_metrics = asyncio.Event()
         pool_metrics = asyncio.create_task(ops_metrics.pool_recorder(app.state.engine, stop_pool_metrics))

@@ -22,6 +22,8 @@ from phananh.auth.cli import user_app  # noqa: E402
 app.add_typer(user_app, name="user")
 from phananh.privacy.cli import privacy_app  # noqa: E402
 app.add_typer(privacy_app, name="privacy")
+from phananh.demo.cli import demo_app  # noqa: E402
+app.add_typer(demo_app, name="demo")
 from phananh.media_store.cli import media_app  # noqa: E402
 app.add_typer(media_app, name="media")
 from phananh.provinces.cli import province_app  # noqa: E402
@@ -39,6 +41,18 @@ def _checked_settings():
     install_redaction()
     settings = get_settings()
     check_startup(settings)
+    if settings.env == "production":  # and a database holding the demo's data and shared password (issue 14)
+        from phananh.db import create_engine
+        from phananh.demo.marker import refuse_demo_in_production
+
+        async def _demo_check():
+            engine = create_engine(settings.database_url)
+            try:
+                await refuse_demo_in_production(engine, settings.env)
+            finally:
+                await engine.dispose()
+
+        asyncio.run(_demo_check())
     return settings
 
 
@@ -72,26 +86,13 @@ def migrate() -> None:
 
 @app.command("seed-demo")
 def seed_demo() -> None:
-    """Load Cà Mau's demo data (categories, agencies, 64 communes, users, sample reports) into an empty database."""
-    from phananh.db import create_engine
-    from phananh.demo.seed import seed_demo as run
+    """Load Cà Mau's demo data (categories, agencies, 64 communes, users, sample reports) into an empty database.
 
-    settings = get_settings()
+    On a database that already holds the demo it says how to sign in (PHANANH_DEMO_PASSWORD resets the password).
+    """
+    from phananh.demo.cli import seed_demo_command
 
-    async def _run():
-        engine = create_engine(settings.database_url)
-        try:
-            return await run(engine, settings)
-        finally:
-            await engine.dispose()
-
-    result = asyncio.run(_run())
-    if not result.created:
-        typer.echo("The database already has data; demo data not loaded.")
-        return
-    typer.echo(f"Demo data loaded: {result.users} users, {result.reports} sample reports.")
-    typer.echo("Users: admin, dispatcher, supervisor, handler.<agency code>, leader.<agency code>")
-    typer.echo(f"Password for every demo user: {result.password}")
+    seed_demo_command(get_settings())
 
 
 @app.command()
@@ -296,8 +297,8 @@ def calendar_deadline(
 @app.command()
 def move(
     to: Annotated[str, typer.Option("--to", help="the new, empty database, e.g. postgresql+asyncpg://user@host/db")],
-    media_to: Annotated[Optional[str], typer.Option(help="copy the media folder here (file:///path); else it stays "
-                                                         "where PHANANH_MEDIA_DIR points")] = None,
+    media_to: Annotated[Optional[str], typer.Option(help="copy the media here too (file:///path or "
+                                                         "s3://bucket/prefix); else they stay where they are")] = None,
     batch_rows: Annotated[int, typer.Option(min=1, help="rows per copied batch (one transaction each)")] = 5_000,
 ) -> None:
     """Copy this install (PHANANH_DATABASE_URL, every table, the sequences, the media) into a new, empty database,
@@ -306,10 +307,9 @@ def move(
 
     settings = get_settings()
     try:
-        media_dest = mv.media_destination(media_to) if media_to else None
         typer.echo(f"Moving {mv.shown(settings.database_url)} → {mv.shown(mv.normalise_url(to))}")
-        result = asyncio.run(mv.move(settings.database_url, to, media_from=settings.media_dir if media_dest else None,
-                                     media_to=media_dest, batch_rows=batch_rows))
+        result = asyncio.run(mv.move(settings.database_url, to, settings=settings, media_to=media_to,
+                                     batch_rows=batch_rows))
     except mv.MoveRefused as exc:
         typer.echo(f"Refused: {exc}", err=True)
         raise typer.Exit(1)
@@ -320,7 +320,7 @@ def move(
                    err=True)
         raise typer.Exit(1)
     typer.echo("Moved and verified" + (" (resumed)" if result.resumed else "") + ". Now set PHANANH_DATABASE_URL"
-               + (" and PHANANH_MEDIA_DIR" if media_dest else "") + " to the new location.")
+               + (f" and PHANANH_MEDIA_URL={media_to}" if media_to else "") + " to the new location.")
 
 
 def main() -> None:

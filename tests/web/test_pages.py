@@ -320,7 +320,7 @@ async def test_flagging_urgent_shows_the_leaders_phones_and_records_the_contact(
     assert (await browser.post(base + "/flag_urgent", data={"csrf_token": token, "reason": "Nguy hiểm"})).status_code == 303
     page = (await browser.get(base)).text
     assert "Gọi ngay lãnh đạo đơn vị" in page
-    assert re.search(r'href="tel:\+8491\d{7}"', page)  # the seeded leader of the assigned agency
+    assert re.search(r'href="tel:\+8400\d{7}"', page)  # the seeded leader of the assigned agency
     r = await browser.post(base + "/log_contact", data={"csrf_token": token, "contact": "Lãnh đạo Sở Xây dựng",
                                                         "channel": "phone", "outcome": "Đã cử đội xử lý ngay"})
     assert r.status_code == 303

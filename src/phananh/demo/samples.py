@@ -28,6 +28,7 @@ import hashlib
 from dataclasses import dataclass
 
 from phananh.demo.catalog import CATEGORY_BY_CODE, area_by_name
+from phananh.demo.marker import demo_phone
 
 __all__ = [
     "DEADLINE_SITUATIONS",
@@ -149,8 +150,8 @@ def _digits(ref: str, salt: str) -> int:
 
 
 def _fake_phone(ref: str) -> str:
-    """A fictitious 10-digit mobile number 09xxxxxxxx, stable for a given sample."""
-    return f"09{_digits(ref, 'phone') % 10**8:08d}"
+    """A demo number 000xxxxxxx (well formed, reaches nobody: see demo.marker), stable for a given sample."""
+    return demo_phone(_digits(ref, "phone"))
 
 
 def _offset(ref: str, salt: str) -> float:
@@ -268,7 +269,7 @@ SAMPLE_REPORTS: list[SampleReport] = [
         "Nghi mua bán ma túy trong hẻm về đêm",
         """Mấy tuần nay cứ khoảng 22 giờ lại có vài thanh niên đi xe máy vào cuối hẻm 12 giao nhận
         những gói nhỏ rồi đi ngay, hàng xóm nghi là mua bán ma túy. Tôi là Lâm Văn Khoa ở nhà số 8
-        đầu hẻm, số điện thoại 0913557799, công an cần thì gọi tôi. Đề nghị công an kiểm tra và
+        đầu hẻm, số điện thoại 0001557799, công an cần thì gọi tôi. Đề nghị công an kiểm tra và
         tăng cường tuần tra vào buổi tối.""",
         reporter="Lâm Văn Khoa",
         state="assigned", situation="on_time", age_hours=1.2,

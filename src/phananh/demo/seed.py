@@ -19,7 +19,7 @@ from phananh.auth.security import hash_password
 from phananh.auth.tables import users
 from phananh.config import Settings
 from phananh.db import utcnow
-from phananh.demo import catalog
+from phananh.demo import catalog, marker
 from phananh.demo.samples import REJECT_REASONS, SAMPLE_REPORTS
 from phananh.provinces import load as provinces_load
 from phananh.directory.tables import agencies, categories
@@ -73,7 +73,7 @@ async def seed_users(engine: AsyncEngine, password: str) -> int:
         rows = [
             {"username": "admin", "role": Role.admin, "full_name": "Quản trị hệ thống"},
             {"username": "dispatcher", "role": Role.dispatcher, "full_name": "Cán bộ Cổng TTĐT tỉnh",
-             "phone": "+842903800001", "email": f"dispatcher@{catalog.DEMO_EMAIL_DOMAIN}"},
+             "phone": marker.demo_phone_intl(3800001), "email": f"dispatcher@{catalog.DEMO_EMAIL_DOMAIN}"},
             {"username": "supervisor", "role": Role.supervisor, "full_name": "Lãnh đạo UBND tỉnh"},
         ]
         for agency_id, code, name in agency_rows:
@@ -91,7 +91,7 @@ async def seed_users(engine: AsyncEngine, password: str) -> int:
 
 
 def _leader_phone(agency_id: int) -> str:
-    return f"+8491{agency_id:07d}"
+    return marker.demo_phone_intl(9100000 + agency_id)  # +8400…: well formed, reaches nobody
 
 
 async def seed_demo(engine: AsyncEngine, settings: Settings, *, now: datetime | None = None) -> SeedResult:
@@ -102,6 +102,8 @@ async def seed_demo(engine: AsyncEngine, settings: Settings, *, now: datetime | 
     await seed_reference(engine)
     n_users = await seed_users(engine, password)
     n_reports = await seed_sample_reports(engine, settings, now=now or utcnow())
+    async with engine.begin() as conn:
+        await marker.hold_demo_notifications(conn)  # the samples' SMS and e-mail are never sent
     return SeedResult(created=True, password=password, users=n_users, reports=n_reports)
 
 
@@ -151,7 +153,7 @@ async def seed_sample_reports(engine: AsyncEngine, settings: Settings, *, now: d
         async with engine.begin() as conn:
             submitted = await reports_service.submit_report(
                 conn, data=data, uploads=[], principal=anonymous, settings=settings,
-                now=submitted_at if steps else now - last_age, channel="app",
+                now=submitted_at if steps else now - last_age, channel=marker.DEMO_CHANNEL,
             )
         report_id = submitted.report_id
         agency_code = sample.agency or catalog.route(sample.category, sample.area) or "van-phong-ubnd-tinh"

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from phananh.demo.marker import hold_demo_notifications
 from phananh.notifications.senders import Sender
 from phananh.notifications.tables import notifications
 
@@ -47,6 +48,8 @@ async def deliver_due(
 ) -> DeliveryResult:
     """Send the notifications due at `now`, a batch at a time."""
     result = DeliveryResult()
+    async with engine.begin() as conn:  # demo reports' SMS and e-mail never reach a gateway (phananh.demo.marker)
+        await hold_demo_notifications(conn)
     for _ in range(max_batches):
         claimed = await _claim(engine, now, batch)
         if not claimed:

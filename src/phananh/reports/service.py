@@ -22,7 +22,7 @@ from phananh.batch import Batch, Ref, Step
 from phananh.config import Settings
 from phananh.directory import service as directory
 from phananh.errors import ApiError, invalid_fields, not_found
-from phananh.reports import flows, search, visibility
+from phananh.reports import flows, intake, search, visibility
 from phananh.reports import media as media_store
 from phananh.reports.codes import id_from_code, new_tracking_token, parse_id, token_matches
 from phananh.reports.schemas import ACTION_BODIES, ReportSubmit
@@ -106,6 +106,7 @@ async def submit_report(
 
     if principal.is_staff and data.channel:
         channel = data.channel if data.channel in STAFF_CHANNELS else "other"
+    intake.check_citizen_submit(data, channel=channel, is_staff=principal.is_staff)  # description length, phone
     tracking_token = new_tracking_token()
     stored_paths = await media_store.store_all(uploads, settings)
     values = dict(

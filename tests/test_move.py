@@ -97,7 +97,7 @@ def moved(request, source, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(f"move-{request.param}")
     url, drop = _empty_database(request.param, tmp)
     src_url, settings = source
-    result = asyncio.run(mv.move(src_url, url, media_from=settings.media_dir, media_to=tmp / "media-moved"))
+    result = asyncio.run(mv.move(src_url, url, settings=settings, media_to=f"file://{tmp / 'media-moved'}"))
     yield url, result, tmp / "media-moved"
     drop()
 
@@ -179,7 +179,7 @@ def test_media_is_copied_byte_for_byte(moved, source):
     originals = {p.relative_to(source[1].media_dir): p.read_bytes()
                  for p in source[1].media_dir.rglob("*") if p.is_file() and ".incoming" not in p.parts}
     assert originals, "the source has a photo"
-    assert result.media.files == len(originals) and not result.media.problems
+    assert result.media.files == result.media.copied == len(originals) and not result.media.problems
     for rel, data in originals.items():
         assert (media / rel).read_bytes() == data
 

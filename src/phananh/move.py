@@ -17,18 +17,17 @@ import asyncio
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import (BigInteger, Boolean, Column, Integer, MetaData, String, Table, Text, bindparam, delete, insert,
                         inspect, select, text, update)
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from phananh.config import Settings
 from phananh.db import create_engine
 from phananh.tables import metadata
 
@@ -68,10 +67,11 @@ class TableCheck:
 
 @dataclass
 class MediaCopy:
-    destination: Path
+    source: str
+    destination: str
     files: int = 0
-    bytes: int = 0
-    copied: int = 0  # files written this run (the rest were already there, identical)
+    copied: int = 0  # written this run (the rest were already there)
+    bytes_copied: int = 0
     problems: list[str] = field(default_factory=list)
 
 
@@ -305,14 +305,22 @@ async def _source_snapshot(engine: AsyncEngine) -> AsyncConnection:
     return conn
 
 
-async def move(source_url: str, target_url: str, *, media_from: Path | None = None, media_to: Path | None = None,
+async def move(source_url: str, target_url: str, *, settings: Settings | None = None, media_to: str | None = None,
                batch_rows: int = BATCH_ROWS, on_batch: Callable[[str, int], None] | None = None) -> MoveResult:
-    """Copy every table of `source_url` into the empty database at `target_url`, then verify; see the module doc."""
+    """Copy every table of `source_url` into the empty database at `target_url`, then verify; see the module doc.
+    With `media_to` (file:///path or s3://bucket/prefix), the media of `settings`' store are copied there too."""
     from phananh.audit.verify import verify
 
     source_url, target_url = normalise_url(source_url), normalise_url(target_url)
     if _same_database(source_url, target_url):
         raise MoveRefused("The source and the target are the same database.")
+    if media_to:
+        from phananh.media_store import open_store
+
+        try:
+            open_store(media_to, settings)
+        except ValueError as exc:
+            raise MoveRefused(str(exc)) from exc
     src = make_url(source_url)
     if src.get_backend_name() == "sqlite" and not (src.database and os.path.exists(src.database)):
         raise MoveRefused(f"There is no database at {src.database or '(memory)'}.")
@@ -337,7 +345,7 @@ async def move(source_url: str, target_url: str, *, media_from: Path | None = No
         audit_message = ("nothing sealed yet" if audit.ok and audit.head is None else
                          f"{audit.events_checked} events in {audit.blocks_checked} blocks hold" if audit.ok else
                          audit.problem.english())
-        media = copy_media(media_from, media_to) if media_from and media_to else None
+        media = await asyncio.to_thread(copy_media, settings, media_to) if settings and media_to else None
         result = MoveResult(tables=checks, resumed=resumed, audit_ok=audit.ok, audit_message=audit_message,
                             media=media)
         if result.ok:
@@ -358,49 +366,31 @@ def _same_database(a: str, b: str) -> bool:
 
 # --- media ---------------------------------------------------------------------------------------------------------
 
-def media_destination(url: str) -> Path:
-    """`file:///srv/media` or a plain path; an object store is not reachable from here yet."""
-    if url.startswith("file://"):
-        return Path(url[len("file://"):])
-    if "://" in url:
-        raise MoveRefused(f"Media can be moved to a folder (file:///path) only, not to {url.split('://')[0]}://.")
-    return Path(url)
+def copy_media(settings: Settings, to: str) -> MediaCopy:
+    """Every file of the configured store into `to`, through `phananh media migrate`'s copy (keys kept, a file
+    already there with the same size skipped, sha256 checked against the name): re-runnable."""
+    from phananh.media_store import StoreUnavailable, media_url, open_store
+    from phananh.media_store.migrate import migrate
 
-
-def copy_media(source: Path, destination: Path) -> MediaCopy:
-    """Copy every stored file (content-addressed, so a file already there with the same bytes is kept), each
-    written to a temporary name, fsynced, then renamed; re-runnable."""
-    out = MediaCopy(destination=destination)
-    source = Path(source)
-    for path in sorted(source.rglob("*")):
-        rel = path.relative_to(source)
-        if not path.is_file() or rel.parts[0] == ".incoming" or path.suffix == ".part":
-            continue
-        dest = destination / rel
-        digest = _file_sha256(path)
-        out.files += 1
-        out.bytes += path.stat().st_size
-        if dest.exists() and dest.stat().st_size == path.stat().st_size and _file_sha256(dest) == digest:
-            continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(dest.name + ".part")
-        with open(path, "rb") as src, open(tmp, "wb") as dst:
-            shutil.copyfileobj(src, dst, 1024 * 1024)
-            dst.flush()
-            os.fsync(dst.fileno())
-        os.replace(tmp, dest)
-        out.copied += 1
-        if _file_sha256(dest) != digest:
-            out.problems.append(f"{rel}: the copy differs from the original")
+    try:
+        source, target = open_store(media_url(settings), settings), open_store(to, settings)
+    except ValueError as exc:
+        raise MoveRefused(str(exc)) from exc
+    out = MediaCopy(source=source.url, destination=target.url)
+    if source.url.rstrip("/") == target.url.rstrip("/"):
+        raise MoveRefused("The media source and target are the same store.")
+    root = getattr(target, "root", None)  # a folder: made here, as `phananh migrate` makes PHANANH_MEDIA_DIR
+    if root is not None:
+        root.mkdir(parents=True, exist_ok=True)
+    try:
+        target.check()
+        copied = migrate(source, target)
+    except StoreUnavailable as exc:
+        out.problems.append(f"the media store did not answer: {exc}")
+        return out
+    out.files, out.copied, out.bytes_copied, out.problems = (copied.total, copied.copied, copied.bytes_copied,
+                                                             copied.failed)
     return out
-
-
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1024 * 1024):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def report_lines(result: MoveResult) -> list[str]:
@@ -413,6 +403,6 @@ def report_lines(result: MoveResult) -> list[str]:
     lines.append(f"audit chain on the target: {'ok' if result.audit_ok else 'FAILED'} ({result.audit_message})")
     if result.media is not None:
         m = result.media
-        lines.append(f"media: {m.files} files, {m.bytes} bytes in {m.destination} ({m.copied} copied now)"
+        lines.append(f"media: {m.files} files in {m.destination} ({m.copied} copied now, {m.bytes_copied} bytes)"
                      + ("" if not m.problems else f"; PROBLEMS: {'; '.join(m.problems)}"))
     return lines

@@ -3,7 +3,8 @@
 Progress goes to stderr as it runs. Other benchmarks join by being a script `bench/<name>.py` listed in
 EXTRA (run if present, bounded in time); the last line they print that starts with `RESULT ` is collected as
 `key=value` pairs. Environment: BENCH_SECONDS (per run, default 10), BENCH_ROUNDS (default 3),
-BENCH_CLIENTS (default 50), BENCH_WORKERS (default: the core count), BENCH_SKIP (names of EXTRA).
+BENCH_CLIENTS (default 50), BENCH_WORKERS (default: the core count), BENCH_SKIP (names of EXTRA, and
+media_s3: the photo run with media in SeaweedFS).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.intake import ROOT, Run, progress, run_intake  # noqa: E402
+from bench.media_s3 import NAME as MEDIA_S3, run_media_s3  # noqa: E402
 
 EXTRA = ["sla_sweep", "dashboard", "audit", "search"]
 EXTRA_TIMEOUT = 180  # each; the whole of `make bench` stays within ~8 minutes
@@ -50,7 +52,7 @@ def table(cores: int, workers: int, clients: int, seconds: int, runs: dict[str, 
     for label in ("intake JSON", "intake photo 200 KB"):
         ours, floor = runs.get(f"{label} (ours)"), runs.get(f"{label} (floor)")
         extra = [runs.get("intake JSON, one cell (ours)"), runs.get("intake JSON, no stats hook")] \
-            if label == "intake JSON" else []
+            if label == "intake JSON" else [runs.get(MEDIA_S3)]
         for run in (ours, floor, *extra):
             if run is None:
                 continue
@@ -82,7 +84,13 @@ def main() -> int:
     progress(f"{cores} cores; intake: {rounds} rounds × 4 runs × {seconds} s")
     runs = run_intake(workers=workers, seconds=seconds, connections=clients, rounds=rounds)
     skip = set(os.environ.get("BENCH_SKIP", "").split(","))
-    extras = {name: run_extra(name) for name in EXTRA if name not in skip}
+    extras = {}
+    if "media_s3" not in skip:  # the photo run again, media in a SeaweedFS bucket (issue 13 part 1)
+        try:
+            runs[MEDIA_S3] = run_media_s3(workers=workers, seconds=seconds, connections=clients, rounds=rounds)
+        except Exception as exc:
+            extras[MEDIA_S3] = f"failed: {str(exc)[:120]}"
+    extras |= {name: run_extra(name) for name in EXTRA if name not in skip}
     progress(f"done in {time.monotonic() - started:.0f} s")
     print(table(cores, workers, clients, seconds, runs, extras))
     return 0

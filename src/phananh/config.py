@@ -191,8 +191,6 @@ class Settings(BaseSettings):
     metrics_allow_networks: str = "127.0.0.1/32,::1/128"
     # "text" (make run) or "json" (one JSON object per line with the request id; recommended in production).
     log_format: str = "text"
-    # OpenTelemetry OTLP/HTTP endpoint (e.g. http://otel-collector:4318); unset: no tracing. Needs the [otel] extra.
-    otel_endpoint: str | None = None
     # Safety net under the push (PostgreSQL NOTIFY): each process compares its cached directory/calendar/SLA
     # version with the database's at most this often; 0 compares on every use.
     rules_check_seconds: float = 1.0

@@ -58,9 +58,9 @@ async def test_the_database_gauges(client, app, tokens, clock):
     assert on_time >= 1 and overdue is not None
     assert value(text, "phananh_outbox_backlog") is not None
     assert value(text, "phananh_outbox_oldest_age_seconds") >= 0
-    assert value(text, "phananh_job_backlog", job="photo_derivatives") is not None
-    assert value(text, "phananh_job_backlog", job="audit_unsealed_events") >= 0
-    assert 0 <= value(text, "phananh_job_last_run_age_seconds", job="sweep") < 60
+    assert value(text, "phananh_job_backlog", task="photo_derivatives") is not None
+    assert value(text, "phananh_job_backlog", task="audit_unsealed_events") >= 0
+    assert 0 <= value(text, "phananh_job_last_run_age_seconds", task="sweep") < 60
     assert value(text, "phananh_db_pool_connections", state="checked_out") is not None
 
     # A day later the fresh report's distribute clock is overdue: it moves to that state on the next scrape.
@@ -68,7 +68,7 @@ async def test_the_database_gauges(client, app, tokens, clock):
     later = (await client.get("/metrics")).text
     assert value(later, "phananh_open_reports_by_sla", sla_state="overdue") >= overdue + 1
     # ...and the sweep has not run for a day: its lag says so.
-    assert value(later, "phananh_job_last_run_age_seconds", job="sweep") >= 86_000
+    assert value(later, "phananh_job_last_run_age_seconds", task="sweep") >= 86_000
     assert report["id"]
 
 

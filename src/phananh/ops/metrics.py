@@ -28,6 +28,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import case, func, select, text
+from starlette.routing import Mount
 
 from phananh.errors import error_body
 from phananh.i18n import gettext
@@ -89,7 +90,7 @@ def route_template(scope) -> str:
         return UNMATCHED
     if ":path}" in getattr(route, "path", ""):  # a catch-all spans any number of segments: its own part only
         return own
-    if "routes" in dir(route):  # a mount (static files): everything under it is one label
+    if isinstance(route, Mount):  # static files: everything under the mount is one label
         own += "/{path}"
     parts = scope["path"].split("/")
     keep = len(parts) - own.count("/")
@@ -139,7 +140,7 @@ async def system_gauges(engine, now: datetime) -> list[GaugeMetricFamily]:
         return [g]
 
     async def jobs(conn):
-        g = GaugeMetricFamily("phananh_job_backlog", "Work waiting for the worker, by job", labels=["job"])
+        g = GaugeMetricFamily("phananh_job_backlog", "Work waiting for the worker, by job", labels=["task"])
         g.add_metric(["photo_derivatives"], await _scalar(conn, text(
             "SELECT count(*) FROM media_derivatives WHERE status = 'pending'")))
         return [g]
@@ -148,7 +149,7 @@ async def system_gauges(engine, now: datetime) -> list[GaugeMetricFamily]:
         unsealed = await _scalar(conn, text(
             "SELECT (SELECT coalesce(max(id), 0) FROM events) - "
             "(SELECT coalesce(max(last_event_id), 0) FROM audit_blocks)"))
-        g = GaugeMetricFamily("phananh_job_backlog", "Work waiting for the worker, by job", labels=["job"])
+        g = GaugeMetricFamily("phananh_job_backlog", "Work waiting for the worker, by job", labels=["task"])
         g.add_metric(["audit_unsealed_events"], max(unsealed or 0, 0))
         return [g]
 
@@ -158,7 +159,7 @@ async def system_gauges(engine, now: datetime) -> list[GaugeMetricFamily]:
         beats = (await conn.execute(select(job_heartbeats.c.name, job_heartbeats.c.beat_at))).all()
         g = GaugeMetricFamily("phananh_job_last_run_age_seconds",
                               "Seconds since a scheduler last finished a pass of the job (sweep lag)",
-                              labels=["job"])
+                              labels=["task"])
         for name, at in beats:
             g.add_metric([name], (now - _aware(at)).total_seconds())
         return [g]

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phananh.directory.tables import agencies, areas, categories, routing_rules
 from phananh.ops import rules
+from phananh.provinces.tables import provinces
 
 
 @dataclass
@@ -22,6 +23,8 @@ class Directory:
     area_by_id: dict[int, dict] = field(default_factory=dict)
     agency_by_id: dict[int, dict] = field(default_factory=dict)
     routes: dict[tuple[int, int | None], int] = field(default_factory=dict)
+    # province.yaml of the loaded province pack (names, map view, Open311, category groups); {} before any load
+    province: dict = field(default_factory=dict)
     version: int = 0  # the rules version it was read at
     _centres: list[tuple[float, float, dict]] | None = field(default=None, repr=False)
 
@@ -81,5 +84,8 @@ async def load(conn: AsyncConnection) -> Directory:
         d.agencies[row["code"]] = d.agency_by_id[row["id"]] = dict(row)
     for row in (await conn.execute(select(routing_rules))).mappings():
         d.routes[(row["category_id"], row["area_id"])] = row["agency_id"]
+    row = (await conn.execute(select(provinces.c.data).order_by(provinces.c.loaded_at.desc(), provinces.c.id.desc())
+                              .limit(1))).first()
+    d.province = row[0] if row else {}
     _cache[key] = d
     return d

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from phananh.demo.catalog import slugify
+from phananh.provinces.schema import slug as slugify
 from phananh.errors import ApiError
 from phananh.open311.tables import api_keys, open311_requests
 

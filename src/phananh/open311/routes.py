@@ -19,7 +19,6 @@ from starlette.datastructures import UploadFile
 from phananh import live
 from phananh.api.deps import AppSettings, Engine, Now
 from phananh.db import reading
-from phananh.demo.catalog import CATEGORY_GROUPS  # the province's group names (configuration data)
 from phananh.directory import service as directory
 from phananh.errors import ApiError
 from phananh.i18n import current_language
@@ -124,7 +123,7 @@ async def services(request: Request, engine: Engine, fmt: str = "xml"):
     for c in sorted(d.categories.values(), key=lambda c: (c["group_code"], c["id"])):
         if not c["active"] or c["out_of_scope"]:
             continue
-        group = CATEGORY_GROUPS.get(c["group_code"])
+        group = d.province.get("groups", {}).get(c["group_code"])  # names from the province pack
         items.append({
             "service_code": c["code"],
             "service_name": service_name(c, lang),
@@ -132,7 +131,7 @@ async def services(request: Request, engine: Engine, fmt: str = "xml"):
             "metadata": c["id"] in asking,
             "type": "realtime",
             "keywords": ", ".join(c["keywords"] or []),
-            "group": (group[1] if lang == "en" else group[0]) if group else c["group_code"],
+            "group": group["en" if lang == "en" else "vi"] if group else c["group_code"],
         })
     return render(fmt, "services", items)
 

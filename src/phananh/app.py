@@ -48,6 +48,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         settings.media_dir.mkdir(parents=True, exist_ok=True)
+        from phananh.media_store import store_for
+
+        # The media store's client is built now (an S3 client takes ~1 s), and a bad PHANANH_MEDIA_URL stops here.
+        await asyncio.to_thread(store_for, settings)
         app.state.engine = create_engine(settings.database_url, pool_size=settings.pool_size,
                                          max_overflow=settings.pool_max_overflow, pool_timeout=settings.pool_timeout)
         from phananh.demo.marker import refuse_demo_in_production

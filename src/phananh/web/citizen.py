@@ -21,6 +21,7 @@ from phananh.web import STATIC_DIR
 from phananh.web.forms import errors_from_api, submit_errors, text_fields, uploads_from
 from phananh.web.session import SESSION_COOKIE, FormWeb, PageWeb, Redirect, Web
 from phananh.web.templating import render
+from phananh.web.front_door import OTHER_CATEGORY, category_usage
 from phananh.workflow import Role
 
 router = APIRouter(include_in_schema=False)
@@ -31,9 +32,12 @@ async def _choices(web: Web) -> dict:
     async with web.request.app.state.engine.connect() as conn:
         d = await directory.load(conn)
     en = web.lang == "en"
+    usage = await category_usage(web.request.app.state.engine)  # most used first, "Lĩnh vực khác" last (issue 14)
     categories = [
         {"code": c["code"], "name": c["name_en"] if en else c["name_vi"], "hint": c["hint_en"] if en else c["hint_vi"]}
-        for c in sorted(d.categories.values(), key=lambda c: c["id"]) if c["active"] and not c["out_of_scope"]
+        for c in sorted(d.categories.values(), key=lambda c: (c["code"] == OTHER_CATEGORY, -usage.get(c["id"], 0),
+                                                              c["id"]))
+        if c["active"] and not c["out_of_scope"]
     ]
     areas = sorted(({"code": a["code"], "name": a["name"]} for a in d.areas.values()), key=lambda a: a["name"])
     return {"categories": categories, "areas": areas}
@@ -141,6 +145,19 @@ async def track_page(web: PageWeb, token: str, moi: int = 0):
                       errors={"ma": web._("No report has this tracking code.")}, values={"ma": token})
     return render(web, "citizen/track.html", report=report, events=report["events"], token=token,
                   token_display=display_token(token_candidates(token)[-1]), just_sent=bool(moi), errors={})
+
+
+@router.get("/theo-doi/{token}/qr.svg")
+async def track_qr(web: PageWeb, token: str):
+    """The tracking page's address as a QR code (the confirmation screen: scan it on another phone)."""
+    from fastapi.responses import Response
+
+    from phananh.web.front_door import qr_svg
+
+    if not (0 < len(token) <= 64 and token.replace("-", "").isalnum() and token.isascii()):
+        raise ApiError(404, "not_found", "Not found.")
+    url = f"{web.request.app.state.settings.base_url}/theo-doi/{token}"
+    return Response(qr_svg(url), media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=86400"})
 
 
 @router.post("/theo-doi/{token}/danh-gia")

@@ -72,13 +72,27 @@
     });
   }
   ["camera", "gallery"].forEach((id) => $(id).addEventListener("change", async (ev) => {
+    const note = $("photo-note");
+    note.hidden = true; note.textContent = "";
     for (const file of Array.from(ev.target.files || [])) {
-      if (photos.length >= MAX_PHOTOS) break;
+      if (photos.length >= MAX_PHOTOS) { // said, never dropped silently
+        note.textContent = msg("tooMany", { n: photos.length + 1 }); note.hidden = false;
+        break;
+      }
       photos.push(await shrink(file));
     }
     ev.target.value = "";
     renderThumbs();
   }));
+
+  // ---- the description's counter, against the minimum the server holds to too ----
+  const MIN_DESCRIPTION = 10;
+  const PHONE = /^(0[0-9]{9}|\+84[0-9]{9}|\+(?!84)[1-9][0-9]{7,14})$/;
+  function countChars() {
+    $("desc-count").textContent = msg("count", { n: $("description").value.trim().length, min: MIN_DESCRIPTION });
+  }
+  $("description").addEventListener("input", countChars);
+  countChars();
 
   // ---- the place: GPS or a pin on the map ----
   let map = null, marker = null;
@@ -116,7 +130,8 @@
 
   // ---- checks before keeping the draft (the server checks again) ----
   const FIELD_TARGET = { category: () => form.querySelector("fieldset.step"), description: () => $("description"),
-    where: () => $("address"), reporter: () => $("reporter-name"), consent: () => $("consent") };
+    where: () => $("address"), reporter: () => $("reporter-name"), consent: () => $("consent"),
+    phone: () => $("reporter-phone"), "reporter.phone": () => $("reporter-phone") };
   function clearError(name) {
     const old = $("err-" + name); if (old) old.remove();
     const target = FIELD_TARGET[name] && FIELD_TARGET[name]();
@@ -154,6 +169,9 @@
     const errors = {};
     if (!report.category) errors.category = msg("category");
     if (!report.description) errors.description = msg("description");
+    else if (report.description.length < MIN_DESCRIPTION) errors.description = msg("short", { min: MIN_DESCRIPTION });
+    const phone = report.reporter && report.reporter.phone;
+    if (!report.anonymous && phone && !PHONE.test(phone.replace(/[\s.\-()]/g, ""))) errors.phone = msg("phone");
     if (!report.location && !report.address && !report.area) errors.where = msg("where");
     if (!report.anonymous) {
       if (!report.reporter && form.dataset.citizen !== "yes") errors.reporter = msg("reporter");
@@ -170,20 +188,55 @@
       localStorage.setItem("phananh.mine", JSON.stringify(list.slice(0, 50)));
     } catch (e) { /* private mode: the tracking code on screen still works */ }
   }
-  function showSent(sent) {
-    const box = $("send-result");
-    box.innerHTML = "";
-    const div = document.createElement("div");
-    div.className = "flash ok";
-    const line = document.createElement("div"); line.textContent = msg("sent", { code: sent.code });
-    const tok = document.createElement("div"); tok.textContent = msg("token") + " ";
-    const code = document.createElement("span"); code.className = "code"; code.textContent = sent.tracking_token;
-    tok.append(code);
-    const link = document.createElement("a"); link.href = "/theo-doi/" + encodeURIComponent(sent.tracking_token);
-    link.textContent = msg("track"); link.id = "track-link";
-    div.append(line, tok, link);
-    box.append(div);
+  // ---- the confirmation screen: the code large, copy, share, QR, the promise in plain words ----
+  const confirmation = $("confirmation");
+  const cmsg = (name, params) => {
+    let text = confirmation.dataset["msg" + name.charAt(0).toUpperCase() + name.slice(1)] || "";
+    Object.entries(params || {}).forEach(([k, v]) => { text = text.replace("{" + k + "}", v); });
+    return text;
+  };
+  const WEEKDAYS = { vi: ["Chủ Nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"],
+    en: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"] };
+  function localParts(date) { // Asia/Ho_Chi_Minh is UTC+7 all year
+    const d = new Date(date.getTime() + 7 * 3600 * 1000);
+    return { y: d.getUTCFullYear(), m: d.getUTCMonth(), d: d.getUTCDate(), wd: d.getUTCDay(),
+      hm: String(d.getUTCHours()).padStart(2, "0") + ":" + String(d.getUTCMinutes()).padStart(2, "0") };
   }
+  function when(dueIso) {
+    const due = localParts(new Date(dueIso)), now = localParts(new Date());
+    const days = Math.round((Date.UTC(due.y, due.m, due.d) - Date.UTC(now.y, now.m, now.d)) / 86400000);
+    const en = lang === "en", wd = WEEKDAYS[en ? "en" : "vi"][due.wd];
+    const dm = String(due.d).padStart(2, "0") + "/" + String(due.m + 1).padStart(2, "0");
+    if (en) return "before " + due.hm + (days <= 0 ? " today" : days === 1 ? " tomorrow (" + wd + ")" : " on " + wd + " " + dm);
+    return "trước " + due.hm + (days <= 0 ? " hôm nay" : days === 1 ? " ngày mai (" + wd + ")" : " " + wd + " " + dm);
+  }
+  function showSent(sent) {
+    $("send-result").innerHTML = "";
+    const token = sent.tracking_token, shown = sent.tracking_code || token;
+    const url = location.origin + "/theo-doi/" + encodeURIComponent(token);
+    $("confirm-code").textContent = shown;
+    $("track-link").href = "/theo-doi/" + encodeURIComponent(token);
+    $("confirm-qr").src = "/theo-doi/" + encodeURIComponent(token) + "/qr.svg";
+    const distribute = (sent.deadlines || []).find((d) => d.stage === "distribute" && d.due_at);
+    $("confirm-promise").textContent = distribute ? cmsg("promise", { when: when(distribute.due_at) }) : "";
+    confirmation.dataset.url = url; confirmation.dataset.code = shown;
+    form.hidden = true; confirmation.hidden = false;
+    $("confirm-title").focus();
+  }
+  $("confirm-copy").addEventListener("click", async () => {
+    try { await navigator.clipboard.writeText(confirmation.dataset.code + " " + confirmation.dataset.url); } catch (e) { return; }
+    $("confirm-copy").textContent = cmsg("copied");
+  });
+  $("confirm-share").addEventListener("click", async () => {
+    const data = { title: cmsg("shareTitle"), text: confirmation.dataset.code, url: confirmation.dataset.url };
+    if (navigator.share) { try { await navigator.share(data); } catch (e) { /* closed by the user */ } return; }
+    try { await navigator.clipboard.writeText(data.url); $("confirm-share").textContent = cmsg("copied"); } catch (e) { /* none */ }
+  });
+  $("confirm-again").addEventListener("click", () => {
+    confirmation.hidden = true; form.hidden = false; countChars();
+    form.elements.idempotency_key.value = "";
+    form.querySelector("input,textarea").focus();
+  });
   function showFailed(draft, body) {
     const err = (body && body.error) || {};
     const box = $("send-result");

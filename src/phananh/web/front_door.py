@@ -1,0 +1,58 @@
+"""The citizen's front door (issue 14): categories in order of use, the tracking code's QR, the promise in plain words."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from phananh.reports.tables import reports
+
+OTHER_CATEGORY = "khac"  # "Lĩnh vực khác": always last
+USAGE_TTL_SECONDS = 600.0
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+_usage: dict[int, tuple[float, dict[int, int]]] = {}  # id(engine) -> (read at, reports per category id)
+
+
+async def category_usage(engine: AsyncEngine) -> dict[int, int]:
+    """Reports per category id, read at most every ten minutes per process."""
+    cached = _usage.get(id(engine))
+    if cached and time.monotonic() - cached[0] < USAGE_TTL_SECONDS:
+        return cached[1]
+    async with engine.connect() as conn:
+        counts = dict((await conn.execute(
+            select(reports.c.category_id, func.count()).group_by(reports.c.category_id))).all())
+    _usage[id(engine)] = (time.monotonic(), counts)
+    return counts
+
+
+def qr_svg(url: str) -> str:
+    """A standalone SVG document (with its namespace, so that an <img> shows it)."""
+    import io
+
+    import segno
+
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=4, dark="#000", light="#fff", xmldecl=False)
+    return out.getvalue().decode()
+
+
+WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+
+
+def promise(due: datetime, now: datetime, lang: str = "vi") -> str:
+    """'trước 10:30 hôm nay' / 'trước 08:30 ngày mai (Thứ Hai)' / 'trước 08:30 Thứ Hai 12/05', in local time."""
+    due, now = due.astimezone(LOCAL), now.astimezone(LOCAL)
+    hm = due.strftime("%H:%M")
+    days = (due.date() - now.date()).days
+    if lang == "en":
+        day = "today" if days == 0 else ("tomorrow" if days == 1 else due.strftime("%A %d/%m"))
+        return f"before {hm} {day}"
+    if days <= 0:
+        return f"trước {hm} hôm nay"
+    if days == 1:
+        return f"trước {hm} ngày mai ({WEEKDAYS_VI[due.weekday()]})"
+    return f"trước {hm} {WEEKDAYS_VI[due.weekday()]} {due.strftime('%d/%m')}"

@@ -102,6 +102,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(api)
     ops_health.install(app)  # /health (alive) and /ready (database, Redis, media) for the balancer
+    from phananh import media_store
+
+    if not media_store.media_url(settings).startswith("file:"):  # media in a bucket: /ready asks the bucket
+        ops_health.register_check(app, "media", media_store.ready_check)
     ops_metrics.install(app)  # /metrics, to metrics_allow_networks only
     dashboard_pages.mount(app)  # /dashboard, /thong-ke and their static files
     app.include_router(open311_router)  # /open311/v2 and /api/v1/admin/api-keys

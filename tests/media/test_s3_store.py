@@ -208,3 +208,16 @@ def test_store_streams_in_chunks_and_knows_what_it_lacks(seaweed, tmp_path):
 def test_an_unusable_media_url_is_refused(url, tmp_path):
     with pytest.raises(ValueError, match="PHANANH_MEDIA_URL"):
         open_store(url, Settings(media_dir=tmp_path))
+
+
+async def test_ready_asks_the_bucket(servers, settings, seaweed, media_db, media_engine, tmp_path):
+    from tests.ops.test_health import closed_port
+
+    _, a = servers[0]
+    r = await a.get("/ready")
+    assert r.status_code == 200 and r.json()["checks"]["media"] == "ok", r.text
+    down = s3_settings(settings, seaweed, "s3://media/down", tmp_path, media_db).model_copy(
+        update={"s3_endpoint_url": f"http://127.0.0.1:{closed_port()}", "s3_timeout_seconds": 0.5})
+    async with in_process_client(create_app(down), media_engine) as client:
+        r = await client.get("/ready")
+    assert r.status_code == 503 and r.json()["checks"]["media"].startswith("error:"), r.text

@@ -123,3 +123,10 @@ def _build(url: str, settings: Settings) -> MediaStore:
         return S3Store(url, bucket=parts.netloc, prefix=parts.path.strip("/"), settings=settings,
                        incoming=Path(settings.media_dir) / ".incoming")
     raise ValueError(f"PHANANH_MEDIA_URL {url!r}: use file:///path or s3://bucket/prefix")
+
+
+async def ready_check(request) -> None:
+    """GET /ready's check of a bucket store (phananh.ops.health): the bucket answers with these credentials."""
+    import asyncio
+
+    await asyncio.to_thread(store_for(request.app.state.settings).check)

@@ -292,3 +292,26 @@ def test_cli_prints_the_table_and_refuses_a_second_run(source, tmp_path):
         assert again.returncode == 1 and "not empty" in again.stderr
     finally:
         drop()
+
+
+def test_a_row_postgresql_refuses_stops_the_move_by_name_and_the_fixed_source_resumes(source, tmp_path):
+    """SQLite never checks a column's length; PostgreSQL does. The move names the table, keeps what it copied,
+    and finishes once the row is fixed."""
+    url, drop = _empty_database("postgres", tmp_path)
+    copy = tmp_path / "source.db"
+    with sqlite3.connect(source[0].split("///", 1)[1]) as a, sqlite3.connect(copy) as b:
+        a.backup(b)
+    db = sqlite3.connect(copy)
+    db.execute("UPDATE reports SET title = ? WHERE id = (SELECT max(id) FROM reports)", ("Rác " * 100,))
+    db.commit()
+    try:
+        with pytest.raises(mv.MoveFailed, match="Table reports could not be copied"):
+            asyncio.run(mv.move(f"sqlite+aiosqlite:///{copy}", url, batch_rows=10))
+        assert 0 < asyncio.run(_target_counts(url))["reports"] < _source_counts(f"sqlite:///{copy}")["reports"]
+        db.execute("UPDATE reports SET title = 'Rác thải' WHERE id = (SELECT max(id) FROM reports)")
+        db.commit()
+        result = asyncio.run(mv.move(f"sqlite+aiosqlite:///{copy}", url, batch_rows=10))
+        assert result.ok and result.resumed, "\n".join(mv.report_lines(result))
+    finally:
+        db.close()
+        drop()

@@ -313,6 +313,9 @@ def move(
     except mv.MoveRefused as exc:
         typer.echo(f"Refused: {exc}", err=True)
         raise typer.Exit(1)
+    except mv.MoveFailed as exc:
+        typer.echo(f"Stopped: {exc}", err=True)
+        raise typer.Exit(1)
     for line in mv.report_lines(result):
         typer.echo(line)
     if not result.ok:

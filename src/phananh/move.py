@@ -25,6 +25,7 @@ from decimal import Decimal
 from sqlalchemy import (BigInteger, Boolean, Column, Integer, MetaData, String, Table, Text, bindparam, delete, insert,
                         inspect, select, text, update)
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from phananh.config import Settings
@@ -48,8 +49,17 @@ move_progress = Table(
 _START = "*"
 
 
-class MoveRefused(Exception):
-    """The move cannot start (or resume): the message says why and what to do."""
+class MoveError(Exception):
+    """The move stopped: the message says why and what to do."""
+
+
+class MoveRefused(MoveError):
+    """The move cannot start (or resume)."""
+
+
+class MoveFailed(MoveError):
+    """A row could not be written into the target (e.g. text longer than its column, which SQLite never checks);
+    what was copied stays, and a re-run resumes once the row is fixed in the source."""
 
 
 @dataclass
@@ -331,7 +341,11 @@ async def move(source_url: str, target_url: str, *, settings: Settings | None = 
         snap = await _source_snapshot(source)
         try:
             for table in metadata.sorted_tables:
-                await _copy_table(snap, target, table, batch_rows=batch_rows, on_batch=on_batch)
+                try:
+                    await _copy_table(snap, target, table, batch_rows=batch_rows, on_batch=on_batch)
+                except DBAPIError as exc:
+                    raise MoveFailed(f"Table {table.name} could not be copied: {str(exc.orig).strip()}. Fix the row "
+                                     "in the source, then run the move again: it resumes.") from exc
             await _reset_sequences(target)
             checks = []
             async with target.connect() as tconn:

@@ -8,31 +8,33 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from phananh import __version__
+from phananh import __version__, live, web
+from phananh import dashboard as dashboard_pages
 from phananh.api import openapi
+from phananh.audit.pages import router as audit_pages
 from phananh.auth.routes import router as auth_router
 from phananh.config import Settings, check_startup, get_settings
-from phananh.logs import install_redaction
 from phananh.db import create_engine, utcnow
 from phananh.directory.routes import router as directory_router
 from phananh.errors import install_error_handlers
+from phananh.exports.routes import router as exports_router
+from phananh.logs import install_redaction
+from phananh.notifications.routes import router as notifications_router
+from phananh.open311.api import router as open311_router
+from phananh.ops import health as ops_health
+from phananh.ops import logging as ops_logging
+from phananh.ops import metrics as ops_metrics
+from phananh.ops import rules as ops_rules
+from phananh.privacy.pages import router as privacy_pages
+from phananh.privacy.routes import router as privacy_router
 from phananh.reports.routes import router as reports_router
 from phananh.security import limits as rate_limits
-from phananh import web
-from phananh.open311.api import router as open311_router
 from phananh.server.backpressure import install_backpressure
 from phananh.server.body_limits import BodyLimits
 from phananh.server.middleware import LanguageAndSizeLimit, SecurityHeaders
-from phananh import dashboard as dashboard_pages, live
-from phananh.exports.routes import router as exports_router
-from phananh.stats.routes import router as stats_router
-from phananh.notifications.routes import router as notifications_router
-from phananh.privacy.routes import router as privacy_router
-from phananh.privacy.pages import router as privacy_pages
 from phananh.sla.routes import router as sla_router
+from phananh.stats.routes import router as stats_router
 from phananh.worker import EmbeddedScheduler
-from phananh.audit.pages import router as audit_pages
-from phananh.ops import health as ops_health, logging as ops_logging, metrics as ops_metrics, rules as ops_rules
 
 log = logging.getLogger("phananh")
 

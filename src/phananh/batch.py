@@ -14,7 +14,7 @@ work; as one statement it pays for one round trip, like the benchmark's floor an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from sqlalchemy import Column, String, Table, TypeDecorator, bindparam, insert, text
@@ -245,7 +245,7 @@ def _resolve(value, ids):
     return ids[value.step] if value.mod is None else ids[value.step] % value.mod
 
 
-@lru_cache(maxsize=None)
+@cache
 def _upsert_sql(table: Table, mode: Mode, columns: tuple, conflict: tuple, sums: tuple, returning: bool):
     """INSERT ... ON CONFLICT as plain SQL (the same on PostgreSQL and SQLite), typed, compiled once: SQLAlchemy
     cannot cache its dialect `on_conflict_do_update` constructs, and compiling one per event was costly."""

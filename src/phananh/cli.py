@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from datetime import datetime
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -123,7 +123,7 @@ def serve(
 
 @app.command()
 def worker(
-    interval: Annotated[Optional[float], typer.Option(help="seconds between passes (PHANANH_SWEEP_INTERVAL_SECONDS)")]
+    interval: Annotated[float | None, typer.Option(help="seconds between passes (PHANANH_SWEEP_INTERVAL_SECONDS)")]
     = None,
 ) -> None:
     """Run the SLA sweep and the notification delivery in their own process (production)."""
@@ -145,11 +145,11 @@ def worker(
 def create_user(
     username: str,
     role: Annotated[str, typer.Option(help="dispatcher, handler, agency_leader, supervisor, admin")],
-    password: Annotated[Optional[str], typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = None,
-    agency: Annotated[Optional[str], typer.Option(help="agency code, for handlers and agency leaders")] = None,
+    password: Annotated[str | None, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = None,
+    agency: Annotated[str | None, typer.Option(help="agency code, for handlers and agency leaders")] = None,
     full_name: str = "",
-    phone: Optional[str] = None,
-    email: Optional[str] = None,
+    phone: str | None = None,
+    email: str | None = None,
 ) -> None:
     """Create a staff user."""
     from sqlalchemy import select
@@ -188,14 +188,14 @@ def create_user(
 @app.command()
 def export(
     format: Annotated[str, typer.Option("--format", help="csv, xlsx or json")] = "csv",
-    output: Annotated[Optional[str], typer.Option(help="file to write (csv/json: standard output when absent)")] = None,
+    output: Annotated[str | None, typer.Option(help="file to write (csv/json: standard output when absent)")] = None,
     user: Annotated[str, typer.Option(help="the staff account whose scope and rights apply; recorded")] = "admin",
-    status: Annotated[Optional[str], typer.Option(help="one status or a comma list")] = None,
-    category: Optional[str] = None,
-    agency: Optional[str] = None,
-    area: Optional[str] = None,
-    date_from: Annotated[Optional[str], typer.Option("--from", help="ISO 8601 with offset")] = None,
-    date_to: Annotated[Optional[str], typer.Option("--to", help="ISO 8601 with offset")] = None,
+    status: Annotated[str | None, typer.Option(help="one status or a comma list")] = None,
+    category: str | None = None,
+    agency: str | None = None,
+    area: str | None = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="ISO 8601 with offset")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="ISO 8601 with offset")] = None,
 ) -> None:
     """Export reports and their results (the API's export, to a file), recorded like every export."""
     from phananh.exports.cli import export_to_file, parse_moment
@@ -265,7 +265,7 @@ def days_off(year: int) -> None:
 def calendar_deadline(
     stage: Annotated[str, typer.Option(help="distribute, return, respond or publish")],
     start: Annotated[str, typer.Option(help="ISO 8601 with offset, e.g. 2026-12-02T09:15:00+07:00")],
-    mode: Annotated[Optional[str], typer.Option(help="day_type or office_hours")] = None,
+    mode: Annotated[str | None, typer.Option(help="day_type or office_hours")] = None,
     urgent: bool = False,
 ) -> None:
     """Print the deadline of a stage clock started at START, as ISO 8601 with +07:00."""
@@ -297,7 +297,7 @@ def calendar_deadline(
 @app.command()
 def move(
     to: Annotated[str, typer.Option("--to", help="the new, empty database, e.g. postgresql+asyncpg://user@host/db")],
-    media_to: Annotated[Optional[str], typer.Option(help="copy the media here too (file:///path or "
+    media_to: Annotated[str | None, typer.Option(help="copy the media here too (file:///path or "
                                                          "s3://bucket/prefix); else they stay where they are")] = None,
     batch_rows: Annotated[int, typer.Option(min=1, help="rows per copied batch (one transaction each)")] = 5_000,
 ) -> None:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 
 SECRET_PARAMS = ("api_key", "tracking_token", "access_token")
-_SECRET = re.compile(r"((?:^|[?&;\s\"'])(?:%s)(?:=|%%3D))[^&;\s\"']*" % "|".join(SECRET_PARAMS), re.IGNORECASE)
+_SECRET = re.compile(r"((?:^|[?&;\s\"'])(?:" + "|".join(SECRET_PARAMS) + r")(?:=|%3D))[^&;\s\"']*", re.IGNORECASE)
 REDACTED = "[redacted]"
 
 

@@ -6,7 +6,6 @@ import socket
 import time
 
 import httpx
-import pytest
 
 from phananh.app import create_app
 from phananh.config import Settings

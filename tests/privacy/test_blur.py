@@ -7,7 +7,7 @@ import json
 
 from phananh.reports import derivatives
 from tests.privacy.photo_support import ASTRONAUT_FACE, astronaut_jpeg, mean_difference, open_image, sharpness
-from tests.support import AGENCY, act, report_body
+from tests.support import act, report_body
 
 BACKGROUND = (0, 300, 150, 200)  # the astronaut photo's lower left: the suit and the flag, far from the face
 MANUAL = (300, 20, 120, 120)  # the upper right: the shuttle's sky and structure, nothing detected there

@@ -125,7 +125,7 @@ async def test_make_public_shows_the_redacted_view_and_staff_keep_the_original(c
     assert public["title"] == "Dấu hiệu mua bán ma túy" and public["description"] == REDACTED
     assert public["address"] == "Khóm 3, phường An Xuyên"
     assert "reporter" not in public and "public_view" not in public
-    for url, text in await _open311_views(client, tip["code"], extensions=True):
+    for _url, text in await _open311_views(client, tip["code"], extensions=True):
         _assert_nothing_of_the_tip(text)
     item = (await client.get(f"{O311}/requests/{tip['code']}.json")).json()[0]
     assert item["description"] == REDACTED and item["address"] == "Khóm 3, phường An Xuyên"

@@ -6,7 +6,6 @@ import json
 from PIL import Image
 
 from phananh.reports import derivatives
-
 from tests.reports.test_bad_input import jpeg_bytes
 from tests.security import samples
 from tests.support import AGENCY, act, report_body

@@ -3,13 +3,13 @@ every app instance through the database or Redis."""
 
 from __future__ import annotations
 
-import asyncio
 from types import SimpleNamespace
 
 import pytest
 from starlette.datastructures import Headers
 
 from phananh.app import create_app
+from phananh.errors import ApiError
 from phananh.security import limits
 from tests.security.limits_support import assert_rate_limited, client_of, fresh_ip, limited_app
 from tests.support import report_body
@@ -106,7 +106,7 @@ async def test_two_app_instances_share_the_counts(settings, engine, store):
         await limits.hit(b, "otp_request_per_ip", key)
         await limits.check(a, "otp_request_per_ip", key)  # consumes nothing
         await limits.hit(b, "otp_request_per_ip", key)
-        with pytest.raises(Exception) as refused:
+        with pytest.raises(ApiError) as refused:
             await limits.hit(a, "otp_request_per_ip", key)
         assert refused.value.status == 429 and 3590 <= refused.value.details["retry_after"] <= 3600
         # A refused hit takes nothing from the other windows: five refusals by the minute leave the hour at 2 of 3.
@@ -116,11 +116,11 @@ async def test_two_app_instances_share_the_counts(settings, engine, store):
         await limits.hit(a, "otp_request_per_ip", key)
         await limits.hit(a, "otp_request_per_ip", key)
         for _ in range(5):
-            with pytest.raises(Exception):
+            with pytest.raises(ApiError):
                 await limits.hit(a, "otp_request_per_ip", key)
         await limits.storage(first).clear([f"otp_request_per_ip:60:{key}"])  # the minute only
         await limits.hit(a, "otp_request_per_ip", key)
-        with pytest.raises(Exception) as refused:
+        with pytest.raises(ApiError) as refused:
             await limits.hit(a, "otp_request_per_ip", key)
         assert refused.value.details["retry_after"] > 60  # now the hour refuses
     finally:

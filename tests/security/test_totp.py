@@ -4,7 +4,6 @@ end sessions; the password policy of the CLI and the admin pages; the web's two-
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import os
 import re

@@ -163,9 +163,10 @@ def test_at_risk_office_hours_waits_for_the_next_opening(calendar):
     due = deadline(start, "distribute", OFFICE_HOURS, calendar)
     risk = at_risk_at(start, due, OFFICE_HOURS, calendar)
     assert (due, risk) == (local("2026-12-03 07:30"), local("2026-12-03 07:00"))
-    status = lambda now, stopped=None: stage_status(
-        due=due, at_risk_at=risk, now=local(now), stopped_at=stopped and local(stopped)
-    )
+
+    def status(now, stopped=None):
+        return stage_status(due=due, at_risk_at=risk, now=local(now), stopped_at=stopped and local(stopped))
+
     assert status("2026-12-02 17:01") == "on_time"
     assert status("2026-12-03 07:00") == "on_time"
     assert status("2026-12-03 07:01") == "at_risk"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -33,7 +33,7 @@ def head_line(h) -> str:
 
 @audit_app.command("verify")
 def verify(
-    published: Annotated[Optional[str], typer.Option(help="a head hash published earlier: it must still be in the "
+    published: Annotated[str | None, typer.Option(help="a head hash published earlier: it must still be in the "
                                                           "chain")] = None,
 ) -> None:
     """Check every sealed event and block; exit 0 when the whole chain holds, else name the first problem, exit 1."""

@@ -16,8 +16,8 @@ from phananh.audit.seal import Head, read_head
 from phananh.audit.tables import audit_blocks, audit_events, audit_verifications
 from phananh.db import utcnow
 from phananh.i18n import gettext
-from phananh.sla.calendar import TZ
 from phananh.reports.tables import events
+from phananh.sla.calendar import TZ
 
 _CHUNK = 5_000
 

@@ -15,7 +15,7 @@ def common_passwords() -> frozenset[str]:
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
     words = FREQUENCY_LISTS["passwords"]
-    return frozenset((words.split(",") if isinstance(words, str) else words))
+    return frozenset(words.split(",") if isinstance(words, str) else words)
 
 
 def password_problem(password: str) -> ApiError | None:

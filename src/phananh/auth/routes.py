@@ -8,9 +8,9 @@ from phananh.api.deps import AppSettings, CurrentPrincipal, Engine
 from phananh.api.openapi import document_models
 from phananh.auth import manage, mfa, service, staff_login
 from phananh.db import utcnow
+from phananh.errors import ApiError, invalid_fields
 from phananh.security import limits
 from phananh.server.cookies import SESSION_COOKIE, cookie_name, is_secure, read_cookie
-from phananh.errors import ApiError, invalid_fields
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 LOGIN_BUDGET = "login_failures_per_ip"

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from phananh.provinces import PACKS_DIR
 from phananh.provinces.schema import read_pack
@@ -108,7 +108,7 @@ class Area:
     admin_code: str  # official 5-digit unit code, e.g. "32248"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_areas() -> tuple[Area, ...]:
     """The pack's commune-level units, in official-code order."""
     return tuple(sorted((Area(code=a.code, name=a.name, kind=a.kind, lat=a.lat, lon=a.lon, admin_code=a.admin_code)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -66,7 +66,7 @@ def seed_demo_command(settings: Settings | None = None) -> None:
 
 @demo_app.command("reset-password")
 def reset_password(
-    password: Annotated[Optional[str], typer.Option(help="the new password; unset: a random one")] = None,
+    password: Annotated[str | None, typer.Option(help="the new password; unset: a random one")] = None,
 ) -> None:
     """Give every demo user a new password (printed, and kept in var/demo-password)."""
     settings = get_settings()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -26,7 +26,7 @@ def _run(work):
 
 
 @api_key_app.command("create")
-def create(partner_name: str, note: Annotated[Optional[str], typer.Option(help="what the key is for")] = None) -> None:
+def create(partner_name: str, note: Annotated[str | None, typer.Option(help="what the key is for")] = None) -> None:
     """Issue a key to PARTNER_NAME; the key is printed once, alone on the last line."""
     from phananh.db import utcnow
     from phananh.errors import ApiError

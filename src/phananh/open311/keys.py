@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from phananh.provinces.schema import slug as slugify
 from phananh.errors import ApiError
 from phananh.open311.tables import api_keys, open311_requests
+from phananh.provinces.schema import slug as slugify
 
 KEY_PREFIX = "pa311_"
 CHANNEL_PREFIX = "open311:"

@@ -13,8 +13,8 @@ from datetime import datetime
 
 from phananh.directory.service import Directory
 from phananh.i18n import gettext as _
-from phananh.reports.codes import report_code
 from phananh.reports import visibility
+from phananh.reports.codes import report_code
 from phananh.reports.present import event_view
 from phananh.reports.visibility import RESULT_PUBLIC_STATES
 from phananh.sla.calendar import TZ

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 

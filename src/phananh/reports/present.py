@@ -6,8 +6,8 @@ from datetime import datetime
 
 from phananh.auth.principal import Principal
 from phananh.directory.service import Directory
-from phananh.reports.codes import report_code
 from phananh.reports import visibility
+from phananh.reports.codes import report_code
 from phananh.reports.scope import is_public_view, may_see_identity
 from phananh.reports.visibility import RESULT_PUBLIC_STATES
 from phananh.sla.calendar import TZ

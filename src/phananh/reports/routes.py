@@ -11,18 +11,17 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from phananh.api.deps import AppSettings, CurrentPrincipal, Engine, Now, ReadConn, get_principal
 from phananh import live
+from phananh.api.deps import AppSettings, CurrentPrincipal, Engine, Now, ReadConn, get_principal
 from phananh.api.ids import BigId
 from phananh.api.openapi import document_models
 from phananh.db import reading
 from phananh.directory import service as directory
 from phananh.errors import ApiError, invalid, invalid_fields
-from phananh.reports import media as media_store
 from phananh.reports import derivatives, queries, service
+from phananh.reports import media as media_store
+from phananh.reports.codes import display_token, id_from_code, parse_id
 from phananh.reports.present import media_view, report_view
-from phananh.server.forms import read_form
-from phananh.security import limits
 from phananh.reports.schemas import (
     ACTION_BODIES,
     EventList,
@@ -33,7 +32,8 @@ from phananh.reports.schemas import (
     TrackLookup,
     TrackOut,
 )
-from phananh.reports.codes import display_token, id_from_code, parse_id
+from phananh.security import limits
+from phananh.server.forms import read_form
 from phananh.workflow import Role
 
 router = APIRouter(tags=["reports"])

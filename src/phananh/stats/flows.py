@@ -14,16 +14,29 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phananh.batch import Batch, Ref, Step
+from phananh.reports.tables import events
 from phananh.sla.clock import lateness
 from phananh.sla.service import CLOCK_RULES, VOID_ON_RETURN
-from phananh.reports.tables import events
 from phananh.sla.tables import sla_clocks
 from phananh.stats.facts import (
-    CONTACT, duration_seconds, rating_cell, rating_marginals, report_cell, report_facts, report_marginals, stage_cell,
+    CONTACT,
+    duration_seconds,
+    rating_cell,
+    rating_marginals,
+    report_cell,
+    report_facts,
+    report_marginals,
+    stage_cell,
     stage_marginals,
 )
 from phananh.stats.tables import (
-    SHARDS, stats_daily, stats_ratings, stats_report_facts, stats_reports, stats_stage_daily, stats_stages,
+    SHARDS,
+    stats_daily,
+    stats_ratings,
+    stats_report_facts,
+    stats_reports,
+    stats_stage_daily,
+    stats_stages,
 )
 
 _REPORT_KEY = ("day", "category_id", "area_id", "agency_id", "status", "urgent", "contacted")

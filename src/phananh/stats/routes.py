@@ -126,7 +126,7 @@ async def stream(request: Request, engine: Engine, principal: CurrentPrincipal):
             while True:
                 try:
                     message = await asyncio.wait_for(queue.get(), timeout=keep_alive)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     if await request.is_disconnected():
                         return
                     yield ": keep-alive\n\n"

@@ -5,7 +5,18 @@ so a period is an index range); a report moves between cells as it changes. `NON
 or "no agency" (the Portal), because NULLs never conflict in a unique key and so cannot be upserted.
 """
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, PrimaryKeyConstraint, SmallInteger, String, Table
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+)
 
 from phananh.db import metadata
 from phananh.reports.tables import Id

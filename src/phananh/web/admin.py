@@ -10,10 +10,10 @@ from fastapi import APIRouter
 from phananh.auth import lockout
 from phananh.auth import manage as auth_manage
 from phananh.db import utcnow
-from phananh.security.limits import client_ip
 from phananh.directory import manage as directory_manage
 from phananh.directory import service as directory
 from phananh.errors import ApiError
+from phananh.security.limits import client_ip
 from phananh.web.forms import errors_from_api, text_fields
 from phananh.web.session import FormWeb, PageWeb, Web, require_staff
 from phananh.web.templating import render

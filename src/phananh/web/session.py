@@ -27,9 +27,10 @@ from phananh.db import reading
 from phananh.directory import service as directory_service
 from phananh.directory.service import Directory
 from phananh.i18n import LANGUAGES, current_language, gettext, pick_language
-from phananh.server.forms import read_form
 from phananh.server.cookies import SESSION_COOKIE, cookie_name, is_secure, read_cookie, session_csrf_token
+from phananh.server.forms import read_form
 from phananh.workflow import Role
+
 CSRF_COOKIE = "phananh_csrf"
 FLASH_COOKIE = "phananh_flash"
 LANG_COOKIE = "phananh_lang"

@@ -4,10 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-29 11:10:20.936233
 """
-from alembic import op
 import sqlalchemy as sa
-import phananh.db
+from alembic import op
 
+import phananh.db
 
 revision = '0001'
 down_revision = None

@@ -154,7 +154,7 @@ async def test_a_posted_photo_is_public_once_the_result_is(client, partner_key, 
     assert url.startswith("http://127.0.0.1:8000/api/v1/media/")  # PHANANH_PUBLIC_URL's default, not the Host
     from phananh.reports import derivatives
 
-    await derivatives.process_due(engine, settings)  # the worker makes the public copy (tests/privacy)
+    await derivatives.process_due(engine, settings, limit=10_000)  # the worker makes the public copy (tests/privacy)
     photo = await client.get(url)
     assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
 

@@ -23,7 +23,7 @@ async def _astronaut_report(client, tokens) -> tuple[dict, dict]:
 
 
 async def _public_copy(client, engine, settings, item):
-    done = await derivatives.process_due(engine, settings)
+    done = await derivatives.process_due(engine, settings, limit=10_000)
     assert item["id"] in done.ready
     r = await client.get(item["url"])
     assert r.status_code == 200, r.text

@@ -45,7 +45,7 @@ async def test_public_gets_a_copy_with_no_metadata_and_the_dispatcher_the_origin
     staff_waiting = await client.get(item["url"], headers=await tokens("dispatcher"))
     assert staff_waiting.status_code == 404 and staff_waiting.json()["error"]["code"] == "photo_processing"
 
-    done = await derivatives.process_due(engine, settings)
+    done = await derivatives.process_due(engine, settings, limit=10_000)
     assert item["id"] in done.ready
 
     public = (await client.get(f"/api/v1/reports/{created['id']}")).json()
@@ -84,7 +84,7 @@ async def test_public_gets_a_copy_with_no_metadata_and_the_dispatcher_the_origin
 
 async def test_unreviewed_report_photo_stays_private_even_once_processed(client, tokens, engine, settings):
     created = await _submit_with_photo(client, jpeg_with_metadata((64, 48)))
-    await derivatives.process_due(engine, settings)
+    await derivatives.process_due(engine, settings, limit=10_000)
     url = created["media"][0]["url"]
     assert (await client.get(url)).status_code == 404  # the Portal has not reviewed it
     mine = await client.get(url, params={"tracking_token": created["tracking_token"]})
@@ -122,7 +122,7 @@ async def test_videos_are_never_public(client, tokens, engine, settings):
         video_id = (await conn.execute(insert(media).values(
             report_id=created["id"], purpose="report", kind="video", content_type="video/mp4", size=80,
             sha256="0" * 64, path="vi/clip.mp4", created_at=utcnow()).returning(media.c.id))).scalar_one()
-    await derivatives.process_due(engine, settings)
+    await derivatives.process_due(engine, settings, limit=10_000)
     public = (await client.get(f"/api/v1/reports/{created['id']}")).json()
     assert [m["kind"] for m in public["media"]] == ["photo"]
     tracked = (await client.get(f"/api/v1/track/{created['tracking_token']}")).json()

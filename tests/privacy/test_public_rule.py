@@ -269,7 +269,7 @@ async def test_photos_are_public_only_once_the_report_is_reviewed(client, tokens
     assert r.status_code == 201, r.text
     created = r.json()
     url = created["media"][0]["url"]
-    await derivatives.process_due(engine, settings)  # its clean public copy exists (tests/privacy/test_photos.py)
+    await derivatives.process_due(engine, settings, limit=10_000)  # its clean public copy exists (tests/privacy/test_photos.py)
     assert (await client.get(url)).status_code == 404  # but the Portal has not reviewed the report
     unreviewed = (await client.get(f"{O311}/requests/{created['code']}.json?extensions=true")).json()[0]
     assert unreviewed["media_url"] is None and unreviewed["extended_attributes"]["media_urls"] == []

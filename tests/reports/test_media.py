@@ -39,7 +39,7 @@ async def test_media_is_served_only_to_those_who_may_see_the_report(client, toke
                           files={"files": ("a.jpg", photo, "image/jpeg")})
     created = r.json()
     url = created["media"][0]["url"]
-    await derivatives.process_due(engine, settings)  # the worker makes the public copy (tests/privacy)
+    await derivatives.process_due(engine, settings, limit=10_000)  # the worker makes the public copy (tests/privacy)
     assert (await client.get(url)).status_code == 404  # the public: not published yet
     staff = await client.get(url, headers=await tokens("dispatcher"))
     assert staff.status_code == 200 and staff.headers["content-type"] == "image/jpeg"
@@ -60,7 +60,7 @@ async def test_resolve_with_photos_attaches_result_media(client, tokens, engine,
     assert [m["purpose"] for m in r.json()["media"]] == ["result"]
     # the public sees the result photo only once published
     await act(client, created["id"], "publish", {}, dispatcher)
-    await derivatives.process_due(engine, settings)
+    await derivatives.process_due(engine, settings, limit=10_000)
     public = (await client.get(f"/api/v1/reports/{created['id']}")).json()
     assert [m["purpose"] for m in public["media"]] == ["result"]
     assert (await client.get(public["media"][0]["url"])).status_code == 200

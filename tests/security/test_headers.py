@@ -54,7 +54,7 @@ async def test_a_media_file_is_hardened(client, tokens, engine, settings):
                           files={"files": ("a.jpg", jpeg_bytes(), "image/jpeg")})
     assert r.status_code == 201, r.text
     url = r.json()["media"][0]["url"]
-    await derivatives.process_due(engine, settings)  # the worker's public copy
+    await derivatives.process_due(engine, settings, limit=10_000)  # the worker's public copy
     for path in (url, url + "/original"):
         media = await client.get(path, headers=await tokens("dispatcher"))
         assert media.status_code == 200 and media.headers["content-type"] == "image/jpeg", path

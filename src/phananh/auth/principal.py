@@ -17,6 +17,20 @@ class Principal:
     mfa_pending: bool = False
 
     @property
+    def signed_in_username(self) -> str:
+        """The user's name, on routes only a signed-in user reaches (its absence there is a bug, not bad input)."""
+        if self.username is None:
+            raise RuntimeError("no signed-in user on a route that requires one")
+        return self.username
+
+    @property
+    def signed_in_user_id(self) -> int:
+        """The user's id, on routes only a signed-in user reaches."""
+        if self.user_id is None:
+            raise RuntimeError("no signed-in user on a route that requires one")
+        return self.user_id
+
+    @property
     def is_staff(self) -> bool:
         return self.role in (Role.dispatcher, Role.handler, Role.agency_leader, Role.supervisor, Role.admin)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -38,7 +38,7 @@ async def list_days(conn: AsyncConnection, *, year: int, include_removed: bool =
     return [day_view(r) for r in (await conn.execute(query.order_by(calendar_days.c.day))).all()]
 
 
-async def _row(conn: AsyncConnection, day: date):
+async def _row(conn: AsyncConnection, day: date) -> Row[Any] | None:
     return (await conn.execute(select(*_DAY_COLUMNS).where(calendar_days.c.day == day))).first()
 
 

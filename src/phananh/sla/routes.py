@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
@@ -50,7 +51,7 @@ class PolicyIn(BaseModel):
 
 @router.get("/admin/calendar")
 async def list_calendar(engine: Engine, _who: AdminOrDispatcher, year: Annotated[int, Query(ge=1900, le=2200)],
-                        include_removed: bool = False):
+                        include_removed: bool = False) -> dict[str, Any]:
     """A year's declared days: holidays and substitute days off, make-up working days (admin; dispatcher reads)."""
     async with engine.connect() as conn:
         items = await admin.list_days(conn, year=year, include_removed=include_removed)
@@ -58,11 +59,11 @@ async def list_calendar(engine: Engine, _who: AdminOrDispatcher, year: Annotated
 
 
 @router.post("/admin/calendar", status_code=201)
-async def put_calendar_day(body: CalendarDayIn, engine: Engine, who: Admin, now: Now, response: Response):
+async def put_calendar_day(body: CalendarDayIn, engine: Engine, who: Admin, now: Now, response: Response) -> dict[str, Any]:
     """Declare a date a day off or a working day (replaces the date's row); running deadlines are recomputed."""
     async with engine.begin() as conn:
         row, created = await admin.put_day(conn, day=body.day, kind=body.kind, name=body.name, note=body.note,
-                                           by=who.username, now=now)
+                                           by=who.signed_in_username, now=now)
     service.invalidate()
     if not created:
         response.status_code = 200
@@ -70,32 +71,32 @@ async def put_calendar_day(body: CalendarDayIn, engine: Engine, who: Admin, now:
 
 
 @router.delete("/admin/calendar/{day}")
-async def remove_calendar_day(day: date, engine: Engine, who: Admin, now: Now):
+async def remove_calendar_day(day: date, engine: Engine, who: Admin, now: Now) -> dict[str, Any]:
     """Remove a date's declaration (kept as removed, so re-seeding never brings it back)."""
     async with engine.begin() as conn:
-        row = await admin.remove_day(conn, day=day, by=who.username, now=now)
+        row = await admin.remove_day(conn, day=day, by=who.signed_in_username, now=now)
     service.invalidate()
     return row
 
 
 @router.get("/admin/sla-policy")
-async def get_policy(engine: Engine, _who: AdminOrDispatcher):
+async def get_policy(engine: Engine, _who: AdminOrDispatcher) -> dict[str, Any]:
     """The SLA policy in force (limits in minutes)."""
     async with engine.connect() as conn:
         return await admin.current_policy(conn)
 
 
 @router.put("/admin/sla-policy")
-async def put_policy(body: PolicyIn, engine: Engine, who: Admin, now: Now):
+async def put_policy(body: PolicyIn, engine: Engine, who: Admin, now: Now) -> dict[str, Any]:
     """A new policy version; running deadlines are recomputed with it."""
     async with engine.begin() as conn:
-        policy = await admin.put_policy(conn, data=body.model_dump(), by=who.username, now=now)
+        policy = await admin.put_policy(conn, data=body.model_dump(), by=who.signed_in_username, now=now)
     service.invalidate()
     return policy
 
 
 @router.get("/reports/{report_ref}/sla")
-async def report_sla(report_ref: str, engine: Engine, viewer: Staff, now: Now):
+async def report_sla(report_ref: str, engine: Engine, viewer: Staff, now: Now) -> dict[str, Any]:
     """Every stage clock of a report with its outcome, and the time from assignment to the leader contact."""
     async with engine.connect() as conn:
         report_id = await resolve_report_ref(conn, report_ref)
@@ -127,7 +128,7 @@ def contact_seconds(assigned_at: datetime | None, contacted_at: datetime | None)
     return max(int((contacted_at - assigned_at).total_seconds()), 0)
 
 
-def clock_view(c, now: datetime) -> dict:
+def clock_view(c: Mapping[Any, Any], now: datetime) -> dict[str, Any]:
     running = c["stopped_at"] is None
     return {
         "stage": c["stage"],

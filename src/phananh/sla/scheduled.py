@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from phananh.notifications import flows as notifications
 from phananh.sla.tables import sla_clocks
@@ -29,7 +31,7 @@ class SweepResult:
     overdue: list[int] = field(default_factory=list)
 
 
-def flag_statement(kind: str, now: datetime, batch: int = BATCH):
+def flag_statement(kind: str, now: datetime, batch: int = BATCH) -> ReturningUpdate[Any]:
     """UPDATE at most `batch` running clocks that crossed their `kind` instant and are not flagged yet."""
     instant, flag = (_c.due_at, _c.overdue_flagged_at) if kind == "overdue" else (_c.at_risk_at, _c.at_risk_flagged_at)
     due = (_c.stopped_at.is_(None), flag.is_(None), instant < now)

@@ -5,10 +5,12 @@ The arithmetic lives in `clock.py`; this module only stores its answers.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
+from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phananh.ops import rules
@@ -121,13 +123,14 @@ async def new_clocks(conn: AsyncConnection, *, action: str, now: datetime, urgen
 
 
 async def next_due(conn: AsyncConnection, report_id: int) -> datetime | None:
-    return (
+    due: datetime | None = (
         await conn.execute(
             select(func.min(sla_clocks.c.due_at)).where(
                 sla_clocks.c.report_id == report_id, sla_clocks.c.stopped_at.is_(None)
             )
         )
     ).scalar()
+    return due
 
 
 _RUNNING = (sla_clocks.c.id, sla_clocks.c.report_id, sla_clocks.c.stage, sla_clocks.c.started_at, sla_clocks.c.due_at,
@@ -168,7 +171,9 @@ async def recompute_all_running(conn: AsyncConnection, *, day: date | None = Non
         moved += len(changes)
 
 
-def _recomputed(rows, policy: SlaPolicy, calendar: WorkingCalendar, *, urgent: bool | None = None) -> list[dict]:
+def _recomputed(
+    rows: Iterable[Row[Any]], policy: SlaPolicy, calendar: WorkingCalendar, *, urgent: bool | None = None
+) -> list[dict]:
     """The clocks whose deadline, at-risk instant, policy version or urgency changes.
 
     A flag (at risk, overdue) stays only if it would still have been raised when it was; otherwise it is
@@ -211,7 +216,7 @@ async def _store(conn: AsyncConnection, changes: list[dict]) -> None:
     await conn.execute(update(reports).where(reports.c.id.in_(report_ids)).values(next_due_at=earliest))
 
 
-def deadline_view(clock: dict, now: datetime) -> dict:
+def deadline_view(clock: Mapping[Any, Any], now: datetime) -> dict:
     status = stage_status(due=clock["due_at"], at_risk_at=clock["at_risk_at"], now=now)
     return {
         "stage": clock["stage"],

@@ -7,6 +7,7 @@ the state (403); a right role in a wrong state is refused as a conflict (409).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -71,7 +72,7 @@ class Action:
     who: frozenset[str]
 
 
-def _a(name, sources, target, *who) -> Action:
+def _a(name: str, sources: Iterable[Status] | None, target: Status | None, *who: str) -> Action:
     return Action(name, None if sources is None else frozenset(sources), target, frozenset(who))
 
 

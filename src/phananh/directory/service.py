@@ -40,9 +40,14 @@ class Directory:
             return None
         return best[2]
 
-    def suggest_agency(self, category_id: int, area_id: int | None) -> dict | None:
-        agency_id = self.routes.get((category_id, area_id)) or self.routes.get((category_id, None))
-        return self.agency_by_id.get(agency_id) if agency_id else None
+    def suggest_agency(self, category_id: int, area_id: int | None, *, skip: frozenset[int] = frozenset()) -> dict | None:
+        """The routing rule's agency: the area's rule, else the category's province-wide rule. Agencies in `skip`
+        (those that returned the report) are passed over: the next rule's agency, else no suggestion."""
+        for key in ((category_id, area_id), (category_id, None)):
+            agency_id = self.routes.get(key)
+            if agency_id and agency_id not in skip:
+                return self.agency_by_id.get(agency_id)
+        return None
 
     def agency_subtree(self, agency_id: int) -> set[int]:
         ids, frontier = {agency_id}, [agency_id]

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from phananh.directory import service as directory
 from phananh.errors import ApiError
 from phananh.reports import derivatives, queries, service
+from phananh.reports.present import local
 from phananh.reports.schemas import ACTION_BODIES
+from phananh.reports.tables import events as events_table
 from phananh.web import labels, lookups
 from phananh.web.forms import body_for, errors_from_api, text_fields, uploads_from
 from phananh.web.session import Web
@@ -45,7 +50,11 @@ async def detail_context(web: Web, report_id: int) -> dict:
         category = d.categories[report["category"]]
         area = d.areas.get(report["area"]) if report["area"] else None
         agency = d.agencies.get(report["agency"]) if report["agency"] else None
-        suggested = d.suggest_agency(category["id"], area["id"] if area else None)
+        returns = await returns_of(conn, report_id)
+        returned_by = frozenset(r["agency_id"] for r in returns if r["agency_id"])
+        # An agency that sent the report back is not suggested again (issue 14).
+        suggested = d.suggest_agency(category["id"], area["id"] if area else None, skip=returned_by)
+        routed = d.suggest_agency(category["id"], area["id"] if area else None)
         allowed = allowed_actions(web, report["status"], agency["id"] if agency else None)
         contact_agency = agency or suggested
         people = await lookups.agency_people(conn, contact_agency["id"]) if contact_agency else []
@@ -58,10 +67,36 @@ async def detail_context(web: Web, report_id: int) -> dict:
     categories = sorted((c for c in d.categories.values() if c["active"] and c["id"] != category["id"]),
                         key=lambda c: c["name_en"] if web.lang == "en" else c["name_vi"]) \
         if "reclassify" in allowed else []
+    returned = None
+    if report["status"] == Status.returned and returns:
+        last = returns[-1]
+        returned = {"agency": d.agency_by_id.get(last["agency_id"]), "at": local(last["at"]),
+                    "reason": (last["payload"] or {}).get("reason") or "",
+                    "routed_back": routed is not None and routed["id"] in returned_by}
     return dict(report=report, events=events, category=category, area=area, agency=agency, suggested=suggested,
+                returned=returned, contact_logged=contact_logged(events) if report["urgent"] else None,
                 contact_agency=contact_agency, people=people, duplicates=duplicates, agencies=agencies,
                 categories=categories,
                 allowed=allowed, photo_boxes=photo_boxes, category_name=category["name_en"] if web.lang == "en" else category["name_vi"])
+
+
+async def returns_of(conn: AsyncConnection, report_id: int) -> list[dict]:
+    """The report's `return` events, oldest first: which agency sent it back, when, and why."""
+    e = events_table.c
+    rows = await conn.execute(select(e.agency_id, e.at, e.payload)
+                              .where(e.report_id == report_id, e.action == "return").order_by(e.id))
+    return [dict(r) for r in rows.mappings()]
+
+
+def contact_logged(events: list[dict]) -> dict | None:
+    """The `log_contact` event recorded since the report was last flagged urgent, if any (the panel then folds)."""
+    logged = None
+    for ev in events:
+        if ev["action"] == "flag_urgent":
+            logged = None
+        elif ev["action"] == "log_contact":
+            logged = ev
+    return logged
 
 
 async def detail_page(web: Web, report_id: int, template: str, *, errors: dict | None = None,

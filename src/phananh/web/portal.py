@@ -64,8 +64,20 @@ async def queue(web: PageWeb, status: Text = None, category: Text = None, area: 
     filters = dict(status=status, category=category or "", area=area or "", agency=agency or "", q=q or "",
                    urgent=urgent, overdue=overdue)
     template = "portal/_queue_rows.html" if web.request.headers.get("hx-request") else "portal/queue.html"
-    return render(web, template, result=result, filters=filters, filter_error=error,
+    return render(web, template, result=result, filters=filters, filter_error=error, points=queue_points(result),
                   statuses=[s.value for s in Status], **await _directory_choices(web))
+
+
+def queue_points(result: dict) -> list[dict]:
+    """The map view's pins: the reports of this page that have a position."""
+    out = []
+    for r in result["items"]:
+        if r["location"]:
+            d = r["deadlines"][0] if r["deadlines"] else None
+            out.append({"id": r["id"], "code": r["code"], "title": r["title"] or r["description"][:80],
+                        "lat": r["location"]["lat"], "lon": r["location"]["lon"], "urgent": r["urgent"],
+                        "overdue": bool(d and d["overdue"])})
+    return out
 
 
 @router.get("/moi")

@@ -19,6 +19,18 @@ env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_auto
                   trim_blocks=True, lstrip_blocks=True)
 
 
+def shorten(text: str | None, limit: int = 100) -> str:
+    """Cut `text` to at most `limit` characters on a whole word, with an ellipsis when cut."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,.;:-–") + "…"
+
+
+env.filters["shorten"] = shorten
+
+
 def local_time(moment: datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str:
     return moment.astimezone(TZ).strftime(fmt) if moment else ""
 
@@ -41,10 +53,11 @@ def _name(table: dict, code: str | None) -> str:
     return row["name"] if row else (code or "")
 
 
-def render(web: Web, name: str, status: int = 200, **ctx) -> HTMLResponse:
+def render(web: Web, name: str, status: int = 200, *, environment: Environment | None = None, **ctx) -> HTMLResponse:
+    """`environment`: another template set that can extend base.html (the dashboard's, see `env.overlay`)."""
     _ = web._
     tiles = web.request.app.state.settings  # tile_url, map_center_lat... (phananh.config)
-    html = env.get_template(name).render(
+    html = (environment or env).get_template(name).render(
         web=web, _=_, lang=web.lang, principal=web.principal, csrf_field=CSRF_FIELD, csrf_token=web.csrf_token,
         flashes=web.flashes, path=web.request.url.path, unread_notices=web.unread_notices, tiles=tiles,
         status_label=lambda s: _(labels.STATUS.get(s, s)), status_tone=lambda s: labels.STATUS_TONE.get(s, "info"),

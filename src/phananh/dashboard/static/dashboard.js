@@ -4,7 +4,9 @@
 "use strict";
 (function () {
   const API = "/api/v1";
-  const body = document.body;
+  const body = document.getElementById("dash");
+  const T = PA.T;
+  const links = body.dataset.links || "";  // "/portal" or "/agency": where a report and a filtered queue open
   const form = document.getElementById("filters");
   let granularity = "";
   let mapMode = "cluster";
@@ -18,10 +20,8 @@
       if (f.get("from")) p.set("from", f.get("from"));
       if (f.get("to")) p.set("to", f.get("to"));
     } else {
-      const to = new Date(Date.now() + 7 * 3600 * 1000);  // today in Viet Nam (UTC+7, no daylight saving)
-      const from = new Date(to.getTime() - (Number(days) - 1) * 86400 * 1000);
-      p.set("from", from.toISOString().slice(0, 10));
-      p.set("to", to.toISOString().slice(0, 10));
+      p.set("from", PA.localDay(-(Number(days) - 1)));  // days in Viet Nam, whatever the browser's zone
+      p.set("to", PA.localDay(0));
     }
     for (const k of ["category", "area", "agency"]) if (f.get(k)) p.set(k, f.get(k));
     return p;
@@ -41,7 +41,8 @@
   async function loadFilters() {
     const [cats, areas, agencies] = await Promise.all([
       getJSON(API + "/categories"), getJSON(API + "/areas"), getJSON(API + "/agencies")]);
-    fill("category", cats, c => c.name_vi || c.name);
+    PA.setCategories(Array.isArray(cats) ? cats : (cats.items || []));
+    fill("category", cats, c => PA.categoryName(c));
     fill("area", areas, a => a.name);
     fill("agency", agencies, a => a.name);
   }
@@ -67,31 +68,47 @@
 
   function render(ov) {
     const s = ov.by_status;
-    PA.text("scope", "Phạm vi: " + ov.scope.name);
+    PA.text("scope", PA.fmt(T.scope, { name: ov.scope.kind === "province" ? T.province : ov.scope.name }));
     PA.text("kpi-received", PA.num(ov.totals.received));
     PA.text("kpi-waiting", PA.num(s.received + s.returned));
     PA.text("kpi-handling", PA.num(s.assigned + s.in_progress));
     PA.text("kpi-done", PA.num(ov.totals.done));
     PA.text("kpi-overdue", PA.num(ov.now.overdue));
     PA.text("kpi-at-risk", PA.num(ov.now.at_risk));
-    PA.text("kpi-on-time", PA.pct(ov.on_time.overall.rate));
-    PA.text("kpi-rating", ov.satisfaction.average ? ov.satisfaction.average.toLocaleString("vi-VN") + " / 5" : "–");
     PA.text("kpi-urgent", PA.num(ov.totals.urgent_open_uncontacted));
-    PA.text("updated", new Date().toLocaleTimeString("vi-VN"));
     PA.drawCommon(ov);
     const ranking = ov.on_time.agency_ranking.filter(a => a.on_time + a.late > 0).slice(0, 25).reverse();
-    PA.chart("chart-agencies")?.setOption({
-      tooltip: { formatter: p => `${PA.esc(p.name)}: ${PA.pct(p.value)}` }, grid: { left: 220, right: 40, top: 10, bottom: 20 },
+    const bars = PA.chart("chart-agencies");
+    bars?.setOption({
+      tooltip: { formatter: p => `${PA.esc(p.name)}: ${PA.esc(PA.rateN(p.value, ranking[p.dataIndex].on_time + ranking[p.dataIndex].late))}` },
+      grid: { left: 8, right: PA.narrow() ? 80 : 110, top: 10, bottom: 20, containLabel: true },
       xAxis: { type: "value", max: 1, axisLabel: { formatter: v => Math.round(v * 100) + "%" } },
-      yAxis: { type: "category", data: ranking.map(a => a.name) },
-      series: [{ type: "bar", data: ranking.map(a => a.rate), itemStyle: { color: "#2e7d32" },
-                 label: { show: true, position: "right", formatter: p => PA.pct(p.value) } }],
+      yAxis: { type: "category", data: ranking.map(a => a.name), axisLabel: { width: PA.narrow() ? 100 : 200, overflow: "truncate" },
+               triggerEvent: true },
+      series: [{ type: "bar", data: ranking.map(a => a.rate), itemStyle: { color: "#2e7d32" }, cursor: links ? "pointer" : "default",
+                 label: { show: true, position: "right", formatter: p => PA.rateN(p.value, ranking[p.dataIndex].on_time + ranking[p.dataIndex].late) } }],
     }, true);
+    if (bars && !bars.__linked) {  // a bar (or its agency's name) opens that agency's overdue queue
+      bars.__linked = true;
+      bars.on("click", p => {
+        const a = p.componentType === "yAxis" ? bars.__ranking.find(x => x.name === p.value) : bars.__ranking[p.dataIndex];
+        const url = a && queueUrl(a); if (url) location.href = url; });
+    }
+    if (bars) bars.__ranking = ranking;
+    document.getElementById("agency-links").innerHTML = links ? ranking.slice().reverse().filter(a => a.code).map(a =>
+      `<li><a href="${PA.esc(queueUrl(a))}">${PA.esc(PA.fmt(T.open_queue, { name: a.name }))}</a></li>`).join("") : "";
     document.querySelector("#overdue tbody").innerHTML = ov.now.overdue_list.map(r =>
-      `<tr><td class="${r.urgent ? "urgent" : ""}">${PA.esc(r.code)}</td><td>${PA.esc(r.title)}</td>` +
-      `<td>${PA.esc(r.category?.name)}</td><td>${PA.esc(r.agency?.name || "Cổng TTĐT tỉnh")}</td>` +
+      `<tr><td class="${r.urgent ? "urgent" : ""}">${links ? `<a href="${PA.esc(reportUrl(r))}" aria-label="${PA.esc(PA.fmt(T.open_report, { code: r.code }))}">${PA.esc(r.code)}</a>` : PA.esc(r.code)}</td>` +
+      `<td class="title-cell" title="${PA.esc(r.title)}">${PA.esc(PA.shorten(r.title, 80))}</td>` +
+      `<td>${PA.esc(PA.categoryName(r.category))}</td><td>${PA.esc(r.agency?.name || T.portal)}</td>` +
       `<td>${PA.esc(r.stages.map(st => PA.STAGE[st] || st).join(", "))}</td><td>${PA.duration(r.overdue_seconds)}</td></tr>`
-    ).join("") || `<tr><td colspan="6">Không có phản ánh quá hạn.</td></tr>`;
+    ).join("") || `<tr><td colspan="6">${PA.esc(T.none_overdue)}</td></tr>`;
+  }
+
+  function reportUrl(r) { return `${links}/phan-anh/${encodeURIComponent(r.id)}`; }
+  function queueUrl(a) {
+    if (!links || !a.code) return "";
+    return links === "/portal" ? `/portal?agency=${encodeURIComponent(a.code)}&overdue=1` : links;
   }
 
   function exportLinks() {
@@ -137,8 +154,8 @@
   function connect() {
     if (!window.EventSource) { setInterval(scheduleRefresh, 10000); return; }
     source = new EventSource(API + "/stats/stream");  // the browser reconnects by itself
-    source.onopen = () => { const el = document.getElementById("live"); el.textContent = "● Trực tiếp"; el.className = "live on"; scheduleRefresh(); };
-    source.onerror = () => { const el = document.getElementById("live"); el.textContent = "● Mất kết nối, đang thử lại…"; el.className = "live off"; };
+    source.onopen = () => { const el = document.getElementById("live"); el.textContent = T.live_on; el.className = "live on"; scheduleRefresh(); };
+    source.onerror = () => { const el = document.getElementById("live"); el.textContent = T.live_off; el.className = "live off"; };
     source.onmessage = () => scheduleRefresh();
   }
 
@@ -159,7 +176,7 @@
   refresh().then(() => {
     setupMap();
     refreshMap().catch(console.error);
-    loadFilters().catch(console.error);
+    loadFilters().then(() => refresh()).catch(console.error);  // again with the names in the page's language
     connect();
   }).catch(console.error);
 })();

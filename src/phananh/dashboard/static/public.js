@@ -6,9 +6,7 @@
 
   function params() {
     const f = new FormData(form);
-    const to = new Date(Date.now() + 7 * 3600 * 1000);
-    const from = new Date(to.getTime() - (Number(f.get("days")) - 1) * 86400 * 1000);
-    const p = new URLSearchParams({ from: from.toISOString().slice(0, 10), to: to.toISOString().slice(0, 10) });
+    const p = new URLSearchParams({ from: PA.localDay(-(Number(f.get("days")) - 1)), to: PA.localDay(0) });
     for (const k of ["category", "area"]) if (f.get(k)) p.set(k, f.get(k));
     return p;
   }
@@ -20,21 +18,18 @@
     PA.text("kpi-received", PA.num(ov.totals.received));
     PA.text("kpi-open", PA.num(ov.totals.open));
     PA.text("kpi-done", PA.num(ov.totals.done));
-    PA.text("kpi-on-time", PA.pct(ov.on_time.overall.rate));
-    PA.text("kpi-rating", ov.satisfaction.average ? ov.satisfaction.average.toLocaleString("vi-VN") + " / 5" : "–");
-    PA.text("updated", new Date().toLocaleTimeString("vi-VN"));
     PA.drawCommon(ov);
   }
 
   async function loadFilters() {
     const [cats, areas] = await Promise.all([fetch(API + "/categories").then(r => r.json()), fetch(API + "/areas").then(r => r.json())]);
-    for (const [name, list, label] of [["category", cats.items, c => c.name_vi], ["area", areas.items, a => a.name]]) {
+    PA.setCategories(cats.items);
+    for (const [name, list, label] of [["category", cats.items, c => PA.categoryName(c)], ["area", areas.items, a => a.name]]) {
       for (const it of list) { const o = document.createElement("option"); o.value = it.code; o.textContent = label(it); form.elements[name].appendChild(o); }
     }
   }
 
   form.addEventListener("change", () => refresh().catch(console.error));
-  refresh().catch(console.error);
-  loadFilters().catch(console.error);
+  loadFilters().catch(console.error).finally(() => refresh().catch(console.error));
   setInterval(() => refresh().catch(console.error), 60000);
 })();

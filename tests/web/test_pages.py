@@ -121,7 +121,7 @@ async def test_the_plain_citizen_form_makes_one_report_per_draft(browser, client
                               headers=await tokens("dispatcher"))).json()
     assert found["total"] == 1
     page = await browser.get(first.headers["location"])
-    assert "Phản ánh của bạn đã được gửi" in page.text
+    assert "Đã nhận phản ánh của bạn" in page.text  # the confirmation (issue 14)
 
 
 async def test_the_plain_citizen_form_explains_missing_consent_and_keeps_the_input(browser):
@@ -164,7 +164,7 @@ async def test_a_report_not_yet_reviewed_is_not_on_the_public_site(browser, clie
 async def test_tracking_page_shows_the_deadline_and_the_rating_form_once_published(browser, client, tokens):
     created = await report_in_state(client, tokens, "assigned")
     page = await browser.get(f"/theo-doi/{created['tracking_token']}")
-    assert "Hạn" in page.text and "Đánh giá kết quả" not in page.text
+    assert "Cơ quan sẽ trả lời trước" in page.text and "Đánh giá kết quả" not in page.text
     published = await report_in_state(client, tokens, "published")
     url = f"/theo-doi/{published['tracking_token']}"
     token = TOKEN.search((await browser.get(url)).text).group(1)

@@ -20,6 +20,7 @@ from phananh.security import limits
 from phananh.web import STATIC_DIR
 from phananh.web.forms import errors_from_api, submit_errors, text_fields, uploads_from
 from phananh.web.session import SESSION_COOKIE, FormWeb, PageWeb, Redirect, Web
+from phananh.web.stepper import flow_for
 from phananh.web.templating import render
 from phananh.web.front_door import OTHER_CATEGORY, category_usage
 from phananh.workflow import Role
@@ -123,7 +124,7 @@ async def track_by_phone(web: FormWeb):
         message = web._(exc.message, **exc.params) if exc.status == 429 \
             else web._("No report has this code and phone number.")
         return render(web, "citizen/track_form.html", status=exc.status, values=values, errors={"phone_last4": message})
-    return render(web, "citizen/track.html", report=report, events=report["events"], token=None, just_sent=False,
+    return _render_track(web, report=report, events=report["events"], token=None, just_sent=False,
                   errors={}, by_phone=True)
 
 
@@ -143,7 +144,7 @@ async def track_page(web: PageWeb, token: str, moi: int = 0):
     if report is None:
         return render(web, "citizen/track_form.html", status=404,
                       errors={"ma": web._("No report has this tracking code.")}, values={"ma": token})
-    return render(web, "citizen/track.html", report=report, events=report["events"], token=token,
+    return _render_track(web, report=report, events=report["events"], token=token,
                   token_display=display_token(token_candidates(token)[-1]), just_sent=bool(moi), errors={})
 
 
@@ -178,7 +179,7 @@ async def _rate(web: Web, report: dict, *, token: str | None, back: str):
     form = text_fields(await web.request.form())
     score = form.get("score", "")
     if score not in {"1", "2", "3", "4", "5"}:
-        return render(web, "citizen/track.html", status=422, report=report, events=report.get("events", []),
+        return _render_track(web, status=422, report=report, events=report.get("events", []),
                       token=token, just_sent=False, errors={"score": web._("Choose from 1 to 5 stars.")})
     try:
         async with web.request.app.state.engine.begin() as conn:
@@ -207,7 +208,7 @@ async def _own_report(web: Web, report_id: int) -> dict:
 @router.get("/cua-toi/{report_id:int}")
 async def my_report(web: PageWeb, report_id: BigId):
     report = await _own_report(web, report_id)
-    return render(web, "citizen/track.html", report=report, events=report["events"], token=None, just_sent=False,
+    return _render_track(web, report=report, events=report["events"], token=None, just_sent=False,
                   errors={})
 
 
@@ -256,6 +257,11 @@ async def citizen_verify_code(web: FormWeb):
                                errors={"code": web._(exc.message, **exc.params)}), exc)
     web.set_cookies[SESSION_COOKIE] = (signed["access_token"], web.cookie_options(max_age=signed["expires_in"]))
     return web.redirect("/cua-toi")
+
+
+def _render_track(web: Web, status: int = 200, **ctx):
+    """A report as its reporter sees it, with the status stepper."""
+    return render(web, "citizen/track.html", status=status, flow=flow_for(web, ctx["report"]), **ctx)
 
 
 def _refused(page, exc: ApiError):

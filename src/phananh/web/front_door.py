@@ -43,16 +43,22 @@ def qr_svg(url: str) -> str:
 WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 
 
-def promise(due: datetime, now: datetime, lang: str = "vi") -> str:
-    """'trước 10:30 hôm nay' / 'trước 08:30 ngày mai (Thứ Hai)' / 'trước 08:30 Thứ Hai 12/05', in local time."""
+def time_of_day(due: datetime, now: datetime, lang: str = "vi") -> str:
+    """'trước 10:30 hôm nay' / 'trước 08:30 ngày mai (Thứ Hai)' / 'trước 08:30 Thứ Hai 12/05', in local time;
+    in English 'before 10:30 today' / 'before 08:30 tomorrow (Monday)' / 'before 08:30 on Monday 12 May'."""
     due, now = due.astimezone(LOCAL), now.astimezone(LOCAL)
     hm = due.strftime("%H:%M")
     days = (due.date() - now.date()).days
     if lang == "en":
-        day = "today" if days == 0 else ("tomorrow" if days == 1 else due.strftime("%A %d/%m"))
+        weekday = due.strftime("%A")
+        day = "today" if days == 0 else (f"tomorrow ({weekday})" if days == 1
+                                         else f"on {weekday} {due.day} {due.strftime('%B')}")
         return f"before {hm} {day}"
-    if days <= 0:
+    if days == 0:
         return f"trước {hm} hôm nay"
     if days == 1:
         return f"trước {hm} ngày mai ({WEEKDAYS_VI[due.weekday()]})"
     return f"trước {hm} {WEEKDAYS_VI[due.weekday()]} {due.strftime('%d/%m')}"
+
+
+promise = time_of_day

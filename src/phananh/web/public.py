@@ -14,6 +14,7 @@ from phananh.directory import service as directory
 from phananh.errors import ApiError
 from phananh.reports import queries
 from phananh.web.session import PageWeb
+from phananh.web.stepper import flow_for
 from phananh.web.templating import render
 
 router = APIRouter(prefix="/cong-khai", include_in_schema=False)
@@ -60,4 +61,4 @@ async def public_report(web: PageWeb, code: str):
             events = (await queries.list_events(conn, report_id, ANONYMOUS))["items"]
         except ApiError:
             return render(web, "public/not_found.html", status=404)
-    return render(web, "public/report.html", report=report, events=events, **names)
+    return render(web, "public/report.html", report=report, events=events, flow=flow_for(web, report), **names)

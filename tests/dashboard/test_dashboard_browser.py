@@ -157,7 +157,7 @@ async def test_public_statistics_page_shows_figures_to_anyone(base, csp_guard):
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            context = await browser.new_context()
+            context = await browser.new_context(locale="vi-VN")  # the page follows the browser's language
             await csp_guard.watch(context)
             page = await context.new_page()
             await page.goto(base + "/thong-ke")
@@ -173,3 +173,87 @@ def test_vendored_libraries_carry_their_licences():
     for lib in ("echarts", "leaflet", "leaflet.markercluster", "leaflet.heat"):
         assert (vendor / lib / "LICENSE").exists(), lib
     assert os.path.getsize(vendor / "echarts/echarts.min.js") > 500_000
+
+
+SCREENSHOTS = Path(__file__).parents[2] / "test-artifacts" / "screenshots"
+
+
+async def test_dashboard_fits_a_phone_in_english_with_viet_nam_times(base, csp_guard):
+    """At 360 px: no sideways scroll; under ?lang=en the page is English; a browser in New York still reads
+    Viet Nam time, written out ("2 Dec 2026, 10:30 ICT"); every on-time rate carries its sample size; overdue
+    rows and agency bars lead to the report and to the agency's overdue queue."""
+    from datetime import datetime, timedelta, timezone
+
+    from playwright.async_api import async_playwright
+
+    async with httpx.AsyncClient(timeout=10) as client:
+        supervisor = (await login(client, base, "supervisor"))["Authorization"].split()[1]
+        created = (await client.post(base + "/api/v1/reports", json=report_body())).json()
+    host = base.split("//")[1].split(":")[0]
+
+    async def with_overdue(route):  # a fresh database has nothing overdue yet: one overdue row, one ranked agency
+        response = await route.fetch()
+        data = await response.json()
+        data["now"]["overdue_list"] = [{
+            "id": created["id"], "code": created["code"], "urgent": False, "stages": ["distribute"],
+            "title": "Ổ gà rất sâu giữa đường Nguyễn Tất Thành, xe máy đi ban đêm rất dễ té ngã và gây tai nạn",
+            "category": {"code": "giao-thong", "name": "Giao thông"}, "agency": None, "overdue_seconds": 5400}]
+        data["on_time"]["agency_ranking"] = [{"code": "so-y-te", "name": "Sở Y tế", "on_time": 3, "late": 1,
+                                              "rate": 0.75}]
+        await route.fulfill(response=response, json=data)
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            context = await browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US",
+                                                timezone_id="America/New_York")
+            await csp_guard.watch(context)
+            await context.add_cookies([{"name": "phananh_session", "value": supervisor, "domain": host, "path": "/"}])
+            page = await context.new_page()
+            await page.route("**/api/v1/stats/overview?*", with_overdue)
+            await page.goto(base + "/dashboard?lang=en")
+            await page.wait_for_function("() => document.getElementById('kpi-received').textContent !== '–'",
+                                         timeout=10000)
+            await page.wait_for_function("() => document.querySelector('#stages tbody tr')", timeout=5000)
+            assert await page.text_content("h1") == "Field report dashboard"
+            assert await page.evaluate("new Date().getTimezoneOffset()") in (240, 300)  # the browser is in New York
+            viet_nam = datetime.now(timezone(timedelta(hours=7)))
+            updated = await page.text_content("#updated")
+            assert updated.endswith(" ICT")
+            wanted = {(viet_nam + timedelta(minutes=m)).strftime("%-d %b %Y, %H:%M ICT") for m in (-1, 0, 1)}
+            assert updated in wanted, (updated, wanted)
+            assert "n=" in await page.text_content("#kpi-on-time-n")
+            rates = await page.eval_on_selector_all("#stages tbody td:nth-child(4)", "els => els.map(e => e.textContent)")
+            assert rates and all("(n=" in r for r in rates), rates
+            body = await page.inner_text("main")
+            for word in ("Quá hạn", "Tiếp nhận", "Lĩnh vực", "giờ Việt Nam"):
+                assert word not in body, word
+            assert "Overdue reports" in body and "On-time rate" in body
+
+            overdue = await page.eval_on_selector_all("#overdue tbody a", "els => els.map(e => e.getAttribute('href'))")
+            assert overdue == [f"/portal/phan-anh/{created['id']}"]
+            title = await page.text_content("#overdue tbody td:nth-child(2)")
+            assert title.endswith("…") and len(title) <= 81 and title[:-1] in "Ổ gà rất sâu giữa đường Nguyễn Tất Thành, xe máy đi ban đêm rất dễ té ngã và gây tai nạn"
+            assert " ".join(title[:-1].split()[-1:]) in ("ngã", "té", "và")  # cut on a whole word
+            assert await page.text_content("#overdue tbody td:nth-child(4)") == "Provincial Portal"
+            queues = await page.eval_on_selector_all("#agency-links a", "els => els.map(e => e.getAttribute('href'))")
+            assert queues == ["/portal?agency=so-y-te&overdue=1"]
+
+            await page.wait_for_timeout(500)  # charts and map laid out
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 360, f"the page is {width} px wide at 360 px"
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(SCREENSHOTS / "dashboard-phone-360.png"), full_page=True)
+            await page.click("#overdue tbody a")  # an overdue row opens the report in the Portal
+            await page.wait_for_url(f"**/portal/phan-anh/{created['id']}", timeout=5000)
+            assert created["code"] in await page.text_content("h1")
+
+            page = await context.new_page()
+            await page.goto(base + "/thong-ke?lang=en")
+            await page.wait_for_function("() => document.getElementById('kpi-received').textContent !== '–'",
+                                         timeout=10000)
+            assert await page.text_content("h1") == "Field report statistics"
+            assert await page.locator("header.top nav a[href='/cong-khai']").count() == 1
+            assert await page.evaluate("document.documentElement.scrollWidth") <= 360
+        finally:
+            await browser.close()

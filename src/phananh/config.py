@@ -169,6 +169,14 @@ class Settings(BaseSettings):
     map_center_lat: float = 9.1769
     map_center_lon: float = 105.1524
     map_zoom: int = 12
+
+    # --- Citizen map (phananh.web.geocode, issue 14 part 4): address search and reverse geocoding ---
+    # A Nominatim-compatible base URL (…/search and …/reverse), called by the server only, never by the browser;
+    # unset (the default): off, the search box is not shown and no request ever leaves for it.
+    geocoder_url: str = ""
+    # Each geocoder request gets this long; the User-Agent names the site (Nominatim's usage policy wants one).
+    geocoder_timeout_seconds: float = 3.0
+
     # The dashboards' tiles when they differ from the citizen map's; where the dashboard sends a signed-out viewer.
     map_tiles_url: str | None = None
     map_tiles_attribution: str = "© OpenStreetMap"

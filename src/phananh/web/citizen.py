@@ -17,15 +17,16 @@ from phananh.reports import queries, service
 from phananh.reports.codes import display_token, id_from_code, parse_id, token_candidates
 from phananh.reports.schemas import ReportSubmit
 from phananh.security import limits
-from phananh.web import STATIC_DIR
+from phananh.web import STATIC_DIR, geocode
 from phananh.web.forms import errors_from_api, submit_errors, text_fields, uploads_from
+from phananh.web.front_door import OTHER_CATEGORY, category_icon, category_usage
 from phananh.web.session import SESSION_COOKIE, FormWeb, PageWeb, Redirect, Web
 from phananh.web.stepper import flow_for
 from phananh.web.templating import render
-from phananh.web.front_door import OTHER_CATEGORY, category_usage
 from phananh.workflow import Role
 
 router = APIRouter(include_in_schema=False)
+router.include_router(geocode.router)  # the map's address search (off unless geocoder_url is set)
 FLAGS = ("anonymous", "share_identity_with_agency", "consent", "urgent_hint")
 
 
@@ -35,13 +36,18 @@ async def _choices(web: Web) -> dict:
     en = web.lang == "en"
     usage = await category_usage(web.request.app.state.engine)  # most used first, "Lĩnh vực khác" last (issue 14)
     categories = [
-        {"code": c["code"], "name": c["name_en"] if en else c["name_vi"], "hint": c["hint_en"] if en else c["hint_vi"]}
+        {"code": c["code"], "name": c["name_en"] if en else c["name_vi"], "hint": c["hint_en"] if en else c["hint_vi"],
+         "icon": category_icon(c["code"])}
         for c in sorted(d.categories.values(), key=lambda c: (c["code"] == OTHER_CATEGORY, -usage.get(c["id"], 0),
                                                               c["id"]))
         if c["active"] and not c["out_of_scope"]
     ]
-    areas = sorted(({"code": a["code"], "name": a["name"]} for a in d.areas.values()), key=lambda a: a["name"])
-    return {"categories": categories, "areas": areas}
+    active = [a for a in d.areas.values() if a.get("active", True)]
+    areas = sorted(({"code": a["code"], "name": a["name"]} for a in active), key=lambda a: a["name"])
+    # The communes' centres, for the map to fill the commune from the pin (nearest centre, as the server does).
+    centres = [[a["code"], a["lat"], a["lon"]] for a in active if a.get("lat") is not None and a.get("lon") is not None]
+    geocoder = bool(web.request.app.state.settings.geocoder_url)
+    return {"categories": categories, "areas": areas, "area_centres": centres, "geocoder": geocoder}
 
 
 def report_body_from_form(fields: dict[str, str], lang: str) -> dict:

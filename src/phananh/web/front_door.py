@@ -12,6 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from phananh.reports.tables import reports
 
 OTHER_CATEGORY = "khac"  # "Lĩnh vực khác": always last
+# The icon of each category in /static/icons/form.svg, by its code or a word of it (province packs name their own
+# categories); "more" for any other.
+CATEGORY_ICONS = {
+    "giao-thong": "road", "dich-benh": "virus", "thoi-tiet": "cloud", "thien-tai": "wave", "ngap-nuoc": "wave",
+    "an-ninh": "shield", "trat-tu": "shield", "y-te": "health", "gop-y": "idea", "ha-tang": "building",
+    "ve-sinh": "bin", "moi-truong": "bin", "giao-duc": "book", "chieu-sang": "bolt", "dien": "bolt",
+    "nuoc": "drop", "vi-pham": "alert",
+}
+
+
+def category_icon(code: str) -> str:
+    """The icon's symbol id for a category code: an exact entry, else the first entry the code contains."""
+    if code in CATEGORY_ICONS:
+        return CATEGORY_ICONS[code]
+    return next((icon for key, icon in CATEGORY_ICONS.items() if key in code), "more")
 USAGE_TTL_SECONDS = 600.0
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 _usage: dict[int, tuple[float, dict[int, int]]] = {}  # id(engine) -> (read at, reports per category id)

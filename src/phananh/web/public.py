@@ -13,12 +13,16 @@ from phananh.auth.principal import ANONYMOUS
 from phananh.directory import service as directory
 from phananh.errors import ApiError
 from phananh.reports import queries
+from phananh.web import labels
 from phananh.web.session import PageWeb
 from phananh.web.stepper import flow_for
 from phananh.web.templating import render
 
 router = APIRouter(prefix="/cong-khai", include_in_schema=False)
 PAGE_SIZE = 30
+# The public map's legend: the colour of each status tone (labels.STATUS_TONE), in plain words.
+MAP_LEGEND = (("info", "Being handled"), ("warn", "Result awaiting review"), ("ok", "Result published"),
+              ("muted", "Closed"))
 
 
 async def _names(conn, lang: str) -> dict:
@@ -46,8 +50,12 @@ async def published(web: PageWeb, q: Annotated[str | None, Query(max_length=200)
         except ApiError:
             result = {"items": [], "total": 0, "page": 1, "page_size": PAGE_SIZE}
     points = [{"code": r["code"], "lat": r["location"]["lat"], "lon": r["location"]["lon"],
-               "title": r["title"] or r["description"][:60]} for r in result["items"] if r["location"]]
-    return render(web, "public/list.html", result=result, points=points, q=q or "", category=category or "", **names)
+               "title": r["title"] or r["description"][:60], "status": r["status"],
+               "status_label": web._(labels.STATUS.get(r["status"], r["status"])),
+               "tone": labels.STATUS_TONE.get(r["status"], "info")} for r in result["items"] if r["location"]]
+    legend = [(tone, web._(label)) for tone, label in MAP_LEGEND]
+    return render(web, "public/list.html", result=result, points=points, legend=legend, q=q or "",
+                  category=category or "", **names)
 
 
 @router.get("/{code}")

@@ -94,24 +94,73 @@
   $("description").addEventListener("input", countChars);
   countChars();
 
-  // ---- the place: GPS or a pin on the map ----
+  // ---- the category's hint, shown once it is chosen ----
+  function syncHint() {
+    const chosen = form.querySelector("input[name=category]:checked");
+    form.querySelectorAll(".cat-hint").forEach((p) => { p.classList.toggle("shown", !!chosen && p.id === "hint-" + chosen.value); });
+  }
+  form.querySelectorAll("input[name=category]").forEach((i) => i.addEventListener("change", syncHint));
+  syncHint();
+
+  // ---- the place: GPS, a tap, a dragged pin or the keyboard; the commune from the nearest centre ----
   let map = null, marker = null;
+  let centres = [];
+  try { centres = JSON.parse(($("area-centres") || {}).textContent || "[]"); } catch (e) { centres = []; }
+  function nearestArea(lat, lon) { // a flat projection is exact enough over a province (as the server's)
+    const k = Math.cos(lat * Math.PI / 180);
+    let best = null, bestD = Infinity;
+    centres.forEach(([code, alat, alon]) => {
+      const dx = (alon - lon) * k, dy = alat - lat, d = dx * dx + dy * dy;
+      if (d < bestD) { bestD = d; best = code; }
+    });
+    return best && Math.sqrt(bestD) * 111.2 <= 60 ? best : null;
+  }
+  function fillArea(lat, lon) {
+    const select = $("area");
+    if (select.value && select.dataset.auto !== select.value) return ""; // chosen by hand: left alone
+    const code = nearestArea(lat, lon);
+    if (!code) return "";
+    select.value = code; select.dataset.auto = code;
+    return select.options[select.selectedIndex] ? select.options[select.selectedIndex].text : "";
+  }
   function setPin(lat, lon, how) {
     $("lat").value = lat.toFixed(6); $("lon").value = lon.toFixed(6);
     if (map) {
-      if (marker) marker.setLatLng([lat, lon]); else marker = L.marker([lat, lon], { keyboard: false }).addTo(map);
+      if (marker) marker.setLatLng([lat, lon]);
+      else {
+        marker = L.marker([lat, lon], { keyboard: false, draggable: true, autoPan: true }).addTo(map);
+        marker.on("dragend", () => { const p = marker.getLatLng(); setPin(p.lat, p.lng, "pin"); });
+      }
     }
-    $("where-status").textContent = msg(how, { lat: lat.toFixed(5), lon: lon.toFixed(5) });
+    const area = fillArea(lat, lon);
+    $("where-status").textContent = msg(how, { lat: lat.toFixed(5), lon: lon.toFixed(5) }) + (area ? " – " + area : "");
     clearError("where");
+    reverseGeocode(lat, lon);
   }
   const pickEl = $("pick-map");
   if (window.L && window.PhananhMap && pickEl) {
-    map = PhananhMap.make(pickEl);
+    map = PhananhMap.make(pickEl, null, { keyboard: false }); // our own keys: Enter drops the pin, arrows move it
     map.on("click", (e) => setPin(e.latlng.lat, e.latlng.lng, "pin"));
     pickEl.addEventListener("tiles-failed", () => {
       const note = document.createElement("p");
       note.className = "small at-risk"; note.id = "tiles-note"; note.textContent = msg("tiles");
       if (!$("tiles-note")) pickEl.after(note);
+    });
+    const STEP_PX = 12, ARROWS = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] };
+    pickEl.addEventListener("keydown", (ev) => {
+      if (ev.target !== pickEl) return;
+      if (ev.key === "Enter" || ev.key === " ") {
+        ev.preventDefault();
+        const c = map.getCenter(); setPin(c.lat, c.lng, "pin");
+      } else if (ARROWS[ev.key]) {
+        ev.preventDefault();
+        const [dx, dy] = ARROWS[ev.key].map((v) => v * STEP_PX * (ev.shiftKey ? 5 : 1));
+        if (!marker) { map.panBy([dx, dy], { animate: false }); return; }
+        const p = map.latLngToContainerPoint(marker.getLatLng()).add([dx, dy]);
+        const ll = map.containerPointToLatLng(p);
+        setPin(ll.lat, ll.lng, "pin");
+        if (!map.getBounds().pad(-0.1).contains(ll)) map.panTo(ll, { animate: false });
+      } else if (ev.key === "+" || ev.key === "=") { map.zoomIn(); } else if (ev.key === "-") { map.zoomOut(); }
     });
     if ($("lat").value && $("lon").value) setPin(parseFloat($("lat").value), parseFloat($("lon").value), "pin");
   }
@@ -123,8 +172,51 @@
     }, () => { $("where-status").textContent = msg("gpsFail"); }, { enableHighAccuracy: true, timeout: 15000 });
   });
 
+  // ---- address search and reverse geocoding: only when the server has a geocoder (geocoder_url) ----
+  const geocoder = pickEl && pickEl.dataset.geocoder === "yes";
+  let addressTyped = false;
+  $("address").addEventListener("input", () => { addressTyped = $("address").value.trim() !== ""; });
+  async function reverseGeocode(lat, lon) {
+    if (!geocoder || addressTyped || !navigator.onLine) return;
+    try {
+      const res = await fetch("/dia-chi/vi-tri?lat=" + lat.toFixed(6) + "&lon=" + lon.toFixed(6) + "&lang=" + lang);
+      if (!res.ok) return;
+      const found = await res.json();
+      if (found.address && !addressTyped) $("address").value = found.address;
+    } catch (e) { /* no answer: the address stays for the citizen to write */ }
+  }
+  if (geocoder && $("geo-search")) {
+    $("geo-search").hidden = false;
+    const search = async () => {
+      const q = $("geo-q").value.trim(), list = $("geo-results");
+      list.innerHTML = "";
+      if (q.length < 3) return;
+      let found = [];
+      try {
+        const res = await fetch("/dia-chi/tim?q=" + encodeURIComponent(q) + "&lang=" + lang);
+        found = res.ok ? (await res.json()).items : [];
+      } catch (e) { found = []; }
+      found.forEach((item) => {
+        const li = document.createElement("li"), b = document.createElement("button");
+        b.type = "button"; b.className = "linklike"; b.textContent = item.address;
+        b.addEventListener("click", () => {
+          addressTyped = true; $("address").value = item.address;
+          setPin(item.lat, item.lon, "pin");
+          if (map) map.setView([item.lat, item.lon], 17);
+          list.innerHTML = "";
+        });
+        li.append(b); list.append(li);
+      });
+    };
+    $("geo-go").addEventListener("click", search);
+    $("geo-q").addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); search(); } });
+  }
+
   // ---- contact or anonymous ----
-  function syncAnonymous() { $("contact-fields").hidden = $("anonymous").checked; }
+  function syncAnonymous() {
+    $("contact-fields").hidden = $("anonymous").checked;
+    if ($("contact-details")) $("contact-details").hidden = $("anonymous").checked;
+  }
   $("anonymous").addEventListener("change", syncAnonymous);
   syncAnonymous();
 
@@ -146,6 +238,7 @@
     else if (name === "consent") target.closest("label").after(p);
     else target.after(p);
     target.setAttribute("aria-invalid", "true"); target.setAttribute("aria-describedby", p.id);
+    const toggle = target.closest("details"); if (toggle) toggle.open = true;
     return target;
   }
   function readReport() {
@@ -256,7 +349,9 @@
     if (r.location) setPin(r.location.lat, r.location.lon, "pin");
     ["name", "phone", "email"].forEach((k) => { form.elements["reporter." + k].value = (r.reporter || {})[k] || ""; });
     ["anonymous", "share_identity_with_agency", "consent", "urgent_hint"].forEach((k) => { form.elements[k].checked = !!r[k]; });
-    photos = draft.photos.slice(); renderThumbs(); syncAnonymous();
+    photos = draft.photos.slice(); renderThumbs(); syncAnonymous(); syncHint();
+    if (r.address || r.area) $("more-place").open = true;
+    if (r.reporter) $("contact-details").open = true;
   }
 
   // A busy server (503 with Retry-After under load) or none at all: the drafts are sent again later with the
@@ -347,7 +442,8 @@
     photos = []; renderThumbs();
     if (marker && map) { map.removeLayer(marker); marker = null; }
     $("lat").value = ""; $("lon").value = ""; $("where-status").textContent = "";
-    syncAnonymous();
+    $("area").dataset.auto = ""; addressTyped = false;
+    syncAnonymous(); syncHint();
     $("send-result").innerHTML = "";
     if (!navigator.onLine) {
       const p = document.createElement("p"); p.className = "flash info"; p.textContent = msg("queued");

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from phananh.auth import lockout
 from phananh.auth import manage as auth_manage
@@ -13,6 +15,7 @@ from phananh.db import utcnow
 from phananh.directory import manage as directory_manage
 from phananh.directory import service as directory
 from phananh.errors import ApiError
+from phananh.reports.search import fold
 from phananh.security.limits import client_ip
 from phananh.web.forms import errors_from_api, text_fields
 from phananh.web.session import FormWeb, PageWeb, Web, require_staff
@@ -20,6 +23,7 @@ from phananh.web.templating import render
 from phananh.workflow import Role
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
+PAGE_SIZE = 50  # rows per admin list page
 
 
 @dataclass(frozen=True)
@@ -143,15 +147,28 @@ async def overview(web: PageWeb):
     return render(web, "admin/overview.html", entities=ENTITIES, extra_links=EXTRA_LINKS)
 
 
-async def _entity_page(web: Web, entity: str, *, values: dict | None, errors: dict, editing: bool, status: int = 200):
+def _search_page(rows: list[dict], spec: dict, q: str, page: int) -> tuple[list[dict], dict]:
+    """The rows whose shown columns (or name, e-mail, phone) match `q` regardless of case and diacritics, one page."""
+    words = fold(q).split()
+    if words:
+        keys = [*spec["columns"], "full_name", "name", "email", "phone"]
+        rows = [r for r in rows if all(w in fold(" ".join(str(r.get(k) or "") for k in keys)) for w in words)]
+    pages = max(1, math.ceil(len(rows) / PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    return rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], {"q": q, "page": page, "pages": pages, "total": len(rows)}
+
+
+async def _entity_page(web: Web, entity: str, *, values: dict | None, errors: dict, editing: bool, status: int = 200,
+                       q: str = "", page: int = 1):
     spec = ENTITIES[entity]
     rows, choices = await _rows_and_choices(web, entity)
+    rows, paging = _search_page(rows, spec, q, page)
     locked = []
     if entity == "nguoi-dung":  # accounts locked by failed sign-ins, each with an unlock button
         async with web.request.app.state.engine.connect() as conn:
             locked = await lockout.locked_accounts(conn, utcnow())
     return render(web, "admin/entity.html", status=status, entity=entity, spec=spec, rows=rows, choices=choices,
-                  values=values or {"active": True}, errors=errors, editing=editing, locked=locked)
+                  values=values or {"active": True}, errors=errors, editing=editing, locked=locked, paging=paging)
 
 
 @router.post("/nguoi-dung/mo-khoa")
@@ -161,7 +178,7 @@ async def unlock_user(web: FormWeb):
     username = text_fields(await web.request.form()).get("username", "")
     try:
         async with web.request.app.state.engine.begin() as conn:
-            await lockout.unlock(conn, username, actor=admin.username, now=utcnow(), ip=client_ip(web.request))
+            await lockout.unlock(conn, username, actor=admin.signed_in_username, now=utcnow(), ip=client_ip(web.request))
     except ApiError as exc:
         web.flash("error", web._(exc.message, **exc.params))
         return web.redirect("/admin/nguoi-dung")
@@ -170,7 +187,8 @@ async def unlock_user(web: FormWeb):
 
 
 @router.get("/{entity}")
-async def entity_page(web: PageWeb, entity: str, ma: str | None = None):
+async def entity_page(web: PageWeb, entity: str, ma: str | None = None,
+                      q: Annotated[str, Query(max_length=100)] = "", trang: Annotated[int, Query(ge=1, le=100_000)] = 1):
     require_staff(web, Role.admin)
     if entity not in ENTITIES:
         raise ApiError(404, "not_found", "Not found: {what}", what=entity)
@@ -179,7 +197,7 @@ async def entity_page(web: PageWeb, entity: str, ma: str | None = None):
         rows, _c = await _rows_and_choices(web, entity)
         key = ENTITIES[entity]["key"]
         values = next((dict(r) for r in rows if r[key] == ma), None)
-    return await _entity_page(web, entity, values=values, errors={}, editing=values is not None)
+    return await _entity_page(web, entity, values=values, errors={}, editing=values is not None, q=q, page=trang)
 
 
 def _float(value: str, field: str) -> float | None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 from typing import Annotated
 
@@ -20,13 +21,34 @@ from phananh.workflow import Role
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 DAY_KINDS = {"day_off": "Day off", "working_day": "Working day"}
+# Where a calendar row came from (English msgids): the official calendar, or an administrator's declaration.
+DAY_SOURCES = {"holidays": "Source: regulation", "admin": "Source: declared by an administrator"}
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def month_grid(year: int, days: list[dict]) -> list[dict]:
+    """Twelve months of weeks (Monday first) whose cells say which dates are days off and working days."""
+    declared = {d["day"]: d for d in days}
+    months = []
+    for month in range(1, 13):
+        weeks = []
+        for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+            cells = []
+            for day in week:
+                row = declared.get(day) if day.month == month else None
+                weekend = day.weekday() >= 5
+                kind = row["kind"] if row else ("weekend" if weekend else "workday")
+                cells.append({"day": day, "in_month": day.month == month, "kind": kind, "row": row})
+            weeks.append(cells)
+        months.append({"month": month, "weeks": weeks})
+    return months
 
 
 async def _calendar(web: Web, year: int, *, values: dict, errors: dict, status: int = 200):
     async with web.request.app.state.engine.connect() as conn:
         days = await calendar_admin.list_days(conn, year=year)
     return render(web, "admin/calendar.html", status=status, year=year, days=days, kinds=DAY_KINDS,
-                  values=values, errors=errors)
+                  sources=DAY_SOURCES, weekdays=WEEKDAYS, months=month_grid(year, days), values=values, errors=errors)
 
 
 @router.get("/lich")
@@ -55,10 +77,10 @@ async def calendar_save(web: FormWeb):
         try:
             async with web.request.app.state.engine.begin() as conn:
                 if remove:
-                    await calendar_admin.remove_day(conn, day=day, by=p.username, now=now)
+                    await calendar_admin.remove_day(conn, day=day, by=p.signed_in_username, now=now)
                 else:
                     await calendar_admin.put_day(conn, day=day, kind=f["kind"], name=f["name"],
-                                                 note=f.get("note") or None, by=p.username, now=now)
+                                                 note=f.get("note") or None, by=p.signed_in_username, now=now)
             sla_service.invalidate()
         except ApiError as exc:
             errors = errors_from_api(exc, web._)

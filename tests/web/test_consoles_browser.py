@@ -143,6 +143,11 @@ def test_the_handlers_action_bar_is_on_the_first_phone_screen(chromium, live_ser
         expect(page.locator("#respond-message")).to_be_focused()
         expect(page.locator("#respond-message")).to_be_in_viewport()
         checks.page(page, "agency-report-action-bar")
+        # the bar never hides the form's own button
+        page.fill("#respond-message", "Đơn vị đã tiếp nhận, tổ duy tu sẽ đến kiểm tra trong ngày.")
+        page.click("#act-respond button[type=submit]")
+        expect(page.locator(".flash.ok").first).to_contain_text("Đã thực hiện")
+        expect(bar.locator("a")).to_have_text(["Gửi kết quả"])  # answered: only the result is left
         assert not checks.violations, checks.violations
     finally:
         context.close()

@@ -24,7 +24,9 @@ def shorten(text: str | None, limit: int = 100) -> str:
     text = " ".join((text or "").split())
     if len(text) <= limit:
         return text
-    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    cut = text[:limit]
+    if text[limit] not in " ,.;:!?" and " " in cut:  # the limit falls inside a word: leave that word out
+        cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,.;:-–") + "…"
 
 

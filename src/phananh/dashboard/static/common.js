@@ -56,9 +56,10 @@ window.PA = (function () {
   function shorten(s, limit) {
     s = String(s ?? "").replace(/\s+/g, " ").trim();
     if (s.length <= limit) return s;
-    const cut = s.slice(0, limit);
+    let cut = s.slice(0, limit);
     const space = cut.lastIndexOf(" ");
-    return (space > 0 ? cut.slice(0, space) : cut).replace(/[\s,.;:–-]+$/, "") + "…";
+    if (!" ,.;:!?".includes(s[limit]) && space > 0) cut = cut.slice(0, space);  // the limit falls inside a word
+    return cut.replace(/[\s,.;:–-]+$/, "") + "…";
   }
   function text(id, value) { const el = document.getElementById(id); if (el) el.textContent = value; }
   function esc(s) { return String(s ?? "").replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]); }

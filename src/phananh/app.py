@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from phananh.demo.marker import refuse_demo_in_production
 
         await refuse_demo_in_production(app.state.engine, settings.env)  # production never serves demo data
+        live.hub(app)  # every change committed through this engine is published from one hook (live/after_commit)
         scheduler = EmbeddedScheduler(app) if settings.run_sweep else None  # SLA sweep + notification delivery
         stop_pool_metrics = asyncio.Event()
         pool_metrics = asyncio.create_task(ops_metrics.pool_recorder(app.state.engine, stop_pool_metrics))

@@ -76,6 +76,13 @@ async def run_worker(settings: Settings) -> None:
     from phananh.db import create_engine, utcnow
 
     engine = create_engine(settings.database_url, pool_size=4, max_overflow=4)
+    hub = None
+    if settings.redis_url:  # the automatic close and other changes made here reach every server's live streams
+        from phananh.live import after_commit
+        from phananh.live.hub import Hub
+
+        hub = Hub(settings.redis_url)
+        after_commit.attach(engine, hub)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -84,6 +91,11 @@ async def run_worker(settings: Settings) -> None:
     try:
         await run_scheduler(engine, settings, clock=utcnow, stop=stop)
     finally:
+        if hub is not None:
+            from phananh.live import after_commit
+
+            await after_commit.drain()
+            await hub.close()
         await engine.dispose()
 
 

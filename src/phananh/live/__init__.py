@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
-
+from phananh.live import after_commit
 from phananh.live.hub import Hub
-from phananh.reports.tables import reports
 
 log = logging.getLogger(__name__)
 
 
 def hub(app) -> Hub:
-    """The process's hub, made on first use (tests run the app without its lifespan)."""
+    """The process's hub, made on first use (tests run the app without its lifespan); the events committed
+    through the app's engine are published to it from the after-commit hook (live/after_commit.py)."""
     existing = getattr(app.state, "live_hub", None)
     if existing is None:
         existing = app.state.live_hub = Hub(getattr(app.state.settings, "redis_url", None))
+    engine = getattr(app.state, "engine", None)
+    if engine is not None:
+        after_commit.attach(engine, existing)
     return existing
 
 
@@ -36,21 +38,8 @@ def message_of(event: dict, report: dict | None) -> dict:
     }
 
 
-async def publish(app, event: dict) -> None:
-    """Called by routes after the transaction that wrote `event` has committed; never fails the request."""
-    try:
-        scope = event.get("scope")  # the reports service says where the report stands after the event
-        if scope is None:
-            async with app.state.engine.connect() as conn:
-                row = (await conn.execute(select(reports.c.agency_id, reports.c.area_id).where(
-                    reports.c.id == event["report_id"]))).mappings().first()
-            scope = dict(row) if row else None
-        await hub(app).publish(message_of(event, scope))
-    except Exception:
-        log.warning("live: could not publish event %s", event.get("id"), exc_info=True)
-
-
 async def close(app) -> None:
+    await after_commit.drain()
     existing = getattr(app.state, "live_hub", None)
     if existing is not None:
         await existing.close()

@@ -21,19 +21,19 @@ from phananh.directory import service as directory
 from phananh.notifications import messages, outbox
 from phananh.notifications.outbox import EVERY_CHANNEL, IN_APP, STAFF_CHANNELS
 from phananh.reports.tables import reports
-from phananh.workflow import Role
+from phananh.workflow import Action, Role
 
 PORTAL_STAGES = ("distribute", "publish")  # the Portal's own steps; return/respond are the agency's
 
 
 async def on_event(conn: AsyncConnection, *, event: dict, report: dict) -> None:
-    build = _BY_ACTION.get(event["action"])
+    build = _BY_ACTION.get(event["action"])  # a system event (workflow.SystemEvent) notifies nobody
     if build is not None:
         await outbox.enqueue(conn, await build(conn, event, report))
 
 
 def reacts_to(action: str) -> bool:
-    return action in _BY_ACTION
+    return _BY_ACTION.get(action) is not None
 
 
 async def _assigned(conn, event, report) -> list[dict]:
@@ -83,14 +83,30 @@ def _rows(recipients, channels, kind, text, event, report) -> list[dict]:
                        now=event["at"], report_id=report["id"], event_id=event["id"])
 
 
-_BY_ACTION: dict[str, Callable[[AsyncConnection, dict, dict], Awaitable[list[dict]]]] = {
-    "assign": _assigned,
-    "flag_urgent": _flagged_urgent,
-    "return": _returned,
-    "respond": _to_reporter("responded", lambda r, p, lang: messages.responded(r, message=p["message"], lang=lang)),
-    "publish": _to_reporter("published", lambda r, p, lang: messages.published(r, result=p.get("public_text"),
-                                                                               lang=lang)),
-    "reject": _to_reporter("rejected", lambda r, p, lang: messages.rejected(r, reason=p.get("reason"), lang=lang)),
+# Every action has its entry: a builder of outbox rows, or None when the action notifies nobody.
+_BY_ACTION: dict[Action, Callable[[AsyncConnection, dict, dict], Awaitable[list[dict]]] | None] = {
+    Action.submit: None,  # the reporter has the answer and its tracking code; the Portal sees it in its queue
+    Action.assign: _assigned,
+    Action.flag_urgent: _flagged_urgent,
+    Action.return_: _returned,
+    Action.respond: _to_reporter("responded", lambda r, p, lang: messages.responded(r, message=p["message"],
+                                                                                     lang=lang)),
+    Action.publish: _to_reporter("published", lambda r, p, lang: messages.published(r, result=p.get("public_text"),
+                                                                                     lang=lang)),
+    Action.reject: _to_reporter("rejected", lambda r, p, lang: messages.rejected(r, reason=p.get("reason"), lang=lang)),
+    Action.merge: None,
+    Action.resolve: None,  # the Portal reviews results from its queue
+    Action.rework: None,
+    Action.rate: None,
+    Action.reopen: None,
+    Action.close: None,
+    Action.unflag_urgent: None,
+    Action.log_contact: None,
+    Action.delegate: None,
+    Action.comment: None,
+    Action.make_public: None,
+    Action.redact: None,
+    Action.reclassify: None,
 }
 
 

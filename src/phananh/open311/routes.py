@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 
-from phananh import live
 from phananh.api.deps import AppSettings, Engine, Now
 from phananh.db import reading
 from phananh.directory import service as directory
@@ -226,8 +225,6 @@ async def post_service_request(request: Request, engine: Engine, settings: AppSe
     async with engine.begin() as conn:
         posted = await post_request(conn, form=fields, uploads=uploads, key=key, settings=settings, now=now,
                                     lang=_lang())
-    if posted.event:
-        await live.publish(request.app, posted.event)
     return render(fmt, "service_requests", [{
         "service_request_id": posted.service_request_id,
         "service_notice": posted.service_notice,

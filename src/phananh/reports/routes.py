@@ -11,7 +11,6 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from phananh import live
 from phananh.api.deps import AppSettings, CurrentPrincipal, Engine, Now, ReadConn, get_principal
 from phananh.api.ids import BigId
 from phananh.api.openapi import document_models
@@ -149,8 +148,6 @@ async def submit_report(
             if submitted.created and principal.role in _SEE_OWN_NEW_REPORT else None
         if conn.in_transaction():
             await conn.commit()
-    if submitted.event:
-        await live.publish(request.app, submitted.event)
     if view is None:
         async with engine.begin() as conn:
             view = await queries.get_report(conn, submitted.report_id, principal, now=now, log_identity=False) \
@@ -282,9 +279,8 @@ async def report_action(
         raise invalid()
     async with engine.begin() as conn:
         report_id = await queries.resolve_report_ref(conn, report_ref)
-        event = await service.apply_action(conn, report_id=report_id, action=action, body=raw, principal=principal,
-                                           now=now, settings=settings, uploads=uploads, tracking_token=x_tracking_token)
-    await live.publish(request.app, event)
+        await service.apply_action(conn, report_id=report_id, action=action, body=raw, principal=principal,
+                                   now=now, settings=settings, uploads=uploads, tracking_token=x_tracking_token)
     async with engine.begin() as conn:
         if x_tracking_token and not principal.is_staff:
             view = await queries.track(conn, x_tracking_token, now=now)

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from phananh.workflow import Action
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 
@@ -145,26 +147,26 @@ class ReclassifyBody(BaseModel):
     reason: Text | None = None
 
 
-ACTION_BODIES: dict[str, type[BaseModel]] = {
-    "assign": AssignBody,
-    "reject": ReasonBody,
-    "merge": MergeBody,
-    "return": ReasonBody,
-    "respond": RespondBody,
-    "resolve": ResolveBody,
-    "rework": ReasonBody,
-    "publish": PublishBody,
-    "rate": RateBody,
-    "reopen": ReasonBody,
-    "close": EmptyBody,
-    "flag_urgent": FlagBody,
-    "unflag_urgent": FlagBody,
-    "log_contact": ContactBody,
-    "delegate": DelegateBody,
-    "comment": CommentBody,
-    "make_public": EmptyBody,
-    "redact": RedactBody,
-    "reclassify": ReclassifyBody,
+ACTION_BODIES: dict[Action, type[BaseModel]] = {  # every action but submit
+    Action.assign: AssignBody,
+    Action.reject: ReasonBody,
+    Action.merge: MergeBody,
+    Action.return_: ReasonBody,
+    Action.respond: RespondBody,
+    Action.resolve: ResolveBody,
+    Action.rework: ReasonBody,
+    Action.publish: PublishBody,
+    Action.rate: RateBody,
+    Action.reopen: ReasonBody,
+    Action.close: EmptyBody,
+    Action.flag_urgent: FlagBody,
+    Action.unflag_urgent: FlagBody,
+    Action.log_contact: ContactBody,
+    Action.delegate: DelegateBody,
+    Action.comment: CommentBody,
+    Action.make_public: EmptyBody,
+    Action.redact: RedactBody,
+    Action.reclassify: ReclassifyBody,
 }
 
 

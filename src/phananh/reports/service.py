@@ -22,6 +22,7 @@ from phananh.batch import Batch, Ref, Step
 from phananh.config import Settings
 from phananh.directory import service as directory
 from phananh.errors import ApiError, invalid_fields, not_found
+from phananh.live import after_commit
 from phananh.reports import flows, intake, search, visibility
 from phananh.reports import media as media_store
 from phananh.reports.codes import id_from_code, new_tracking_token, parse_id, token_matches
@@ -29,7 +30,7 @@ from phananh.reports.schemas import ACTION_BODIES, ReportSubmit
 from phananh.reports.tables import events, media, reports
 from phananh.sla import service as sla
 from phananh.sla.tables import sla_clocks
-from phananh.workflow import TERMINAL_STATES, Actor, ForbiddenAction, InvalidState, Role, Status, decide
+from phananh.workflow import TERMINAL_STATES, Action, Actor, ForbiddenAction, InvalidState, Role, Status, decide
 
 CONSENT_PURPOSE = (
     "Xử lý phản ánh hiện trường và liên hệ lại với người phản ánh "
@@ -152,6 +153,9 @@ async def submit_report(
     deadlines = [sla.deadline_view(c, now) for c in sorted(clocks, key=lambda c: c["due_at"])]
     event = {**event, "id": ids["event"], "report_id": report_id,
              "scope": {"agency_id": None, "area_id": values["area_id"]}}
+    # Live streams hear of it once committed (live/after_commit.py); on PostgreSQL the batch may have been its
+    # own transaction, already committed.
+    after_commit.note(conn, event, committed=not conn.in_transaction())
     row = {**_EMPTY_REPORT, **values, "id": report_id, "status": Status.received.value}
     written = [{**m, "id": media_id, "report_id": report_id, "event_id": event["id"]}
                for m, media_id in zip(media_rows, ids.get("media", []))]
@@ -197,6 +201,7 @@ async def _record_event(
     await flows.on_event(conn, event=event, report=report)
     # Where the report stands after the event: live streams filter by it without reading the report again.
     event["scope"] = {"agency_id": report.get("agency_id"), "area_id": report.get("area_id")}
+    after_commit.note(conn, event)  # published to live streams once the caller's transaction commits
     return event
 
 
@@ -247,6 +252,7 @@ async def apply_action(
     """Apply `action`; returns its event."""
     if action not in ACTION_BODIES:
         raise ApiError(404, "unknown_action", "Unknown action: {action}.", action=action)
+    action = Action(action)
     report = await load_report_for_update(conn, report_id)
     actor = actor_for(principal, report, tracking_token=tracking_token)
     try:
@@ -351,73 +357,113 @@ async def _request_photo_redaction(conn: AsyncConnection, report_id: int, items:
     await request_redaction(conn, report_id, items, now=now)
 
 
-async def _effects(conn, action, p, report, principal, d, now) -> tuple[dict, dict, int | None, bool]:
+Effect = tuple[dict, dict, int | None, bool]  # column changes, event payload, event agency, event public
+
+
+async def _effects(conn, action: Action, p, report, principal, d, now) -> Effect:
     """The column changes, event payload, event agency and event visibility of one action."""
-    if action == "assign":
-        agency = d.agencies.get(p.agency)
-        if agency is None or not agency["active"]:
-            raise ApiError(422, "unknown_agency", "Unknown agency: {code}.", details={"field": "agency"}, code=p.agency)
-        return ({"agency_id": agency["id"], "handler_id": None, "assigned_at": now},
-                {"agency": agency["code"], "note": p.note}, agency["id"], True)
-    if action == "reject":
-        return {"reject_reason": p.reason}, {"reason": p.reason}, None, True
-    if action == "merge":
-        into_id = parse_id(str(p.into)) or id_from_code(str(p.into))
-        target = (await conn.execute(select(reports.c.id, reports.c.status).where(reports.c.id == into_id))).first() \
-            if into_id else None
-        if target is None or target.id == report["id"] or Status(target.status) in TERMINAL_STATES - {Status.closed}:
-            raise ApiError(422, "invalid_merge_target", "The report to merge into does not exist or cannot take merges.",
-                           details={"field": "into"})
-        return {"merged_into_id": target.id}, {"into": target.id}, None, True
-    if action == "return":
-        return {"agency_id": None, "handler_id": None}, {"reason": p.reason}, report["agency_id"], True
-    if action == "respond":
-        return {"public_response": p.message}, {"message": p.message}, report["agency_id"], True
-    if action == "resolve":
-        return {"result": p.result}, {"result": p.result}, report["agency_id"], True
-    if action == "rework":
-        return {}, {"reason": p.reason}, report["agency_id"], True
-    if action == "publish":
-        changes = {"result": p.public_text} if p.public_text else {}
-        changes |= _reviewed(report, d, now)
-        return changes, {"public_text": p.public_text or report["result"]}, None, True
-    if action == "make_public":
-        if report["visibility"] != "public":
-            raise ApiError(409, "private_report", "The reporter asked to keep this report private.")
-        if report["public_since"] is not None:
-            raise ApiError(409, "already_public", "This report is already public.")
-        changes = _reviewed(report, d, now)
-        return changes, _public_payload({**report, **changes}), None, True
-    if action == "redact":
-        changes = _redaction(report, p, d)
-        payload = _public_payload({**report, **changes})
-        if p.media:
-            payload["media"] = [m.model_dump() for m in p.media]
-        return changes, payload, None, False
-    if action == "rate":
-        return {"rating": p.score, "rating_comment": p.comment}, {"score": p.score, "comment": p.comment}, None, True
-    if action == "reopen":
-        return {"handler_id": None}, {"reason": p.reason}, report["agency_id"], True
-    if action == "close":
-        return {}, {}, None, True
-    if action in ("flag_urgent", "unflag_urgent"):
-        return {"urgent": action == "flag_urgent"}, {"reason": p.reason} if p.reason else {}, None, True
-    if action == "log_contact":
-        changes = {} if report["contacted_at"] else {"contacted_at": now}
-        return changes, {"contact": p.contact, "channel": p.channel, "outcome": p.outcome}, None, False
-    if action == "delegate":
-        user = (await conn.execute(select(users.c.id, users.c.role, users.c.agency_id, users.c.active)
-                                   .where(users.c.username == p.user))).first()
-        if user is None or not user.active or user.agency_id != report["agency_id"] or \
-                user.role not in (Role.handler, Role.agency_leader):
-            raise ApiError(422, "invalid_delegate", "{user} is not a handler of this agency.",
-                           details={"field": "user"}, user=p.user)
-        return {"handler_id": user.id}, {"user": p.user}, report["agency_id"], True
-    if action == "comment":
-        return {}, {"text": p.text, "public": p.public}, None, p.public
-    if action == "reclassify":
-        return _reclassification(report, p, d)
-    raise AssertionError(action)
+    return await _EFFECTS[action](conn, p, report, d, now)
+
+
+async def _assign(conn, p, report, d, now) -> Effect:
+    agency = d.agencies.get(p.agency)
+    if agency is None or not agency["active"]:
+        raise ApiError(422, "unknown_agency", "Unknown agency: {code}.", details={"field": "agency"}, code=p.agency)
+    return ({"agency_id": agency["id"], "handler_id": None, "assigned_at": now},
+            {"agency": agency["code"], "note": p.note}, agency["id"], True)
+
+
+async def _merge(conn, p, report, d, now) -> Effect:
+    into_id = parse_id(str(p.into)) or id_from_code(str(p.into))
+    target = (await conn.execute(select(reports.c.id, reports.c.status).where(reports.c.id == into_id))).first() \
+        if into_id else None
+    if target is None or target.id == report["id"] or Status(target.status) in TERMINAL_STATES - {Status.closed}:
+        raise ApiError(422, "invalid_merge_target", "The report to merge into does not exist or cannot take merges.",
+                       details={"field": "into"})
+    return {"merged_into_id": target.id}, {"into": target.id}, None, True
+
+
+async def _publish(conn, p, report, d, now) -> Effect:
+    changes = {"result": p.public_text} if p.public_text else {}
+    changes |= _reviewed(report, d, now)
+    return changes, {"public_text": p.public_text or report["result"]}, None, True
+
+
+async def _make_public(conn, p, report, d, now) -> Effect:
+    if report["visibility"] != "public":
+        raise ApiError(409, "private_report", "The reporter asked to keep this report private.")
+    if report["public_since"] is not None:
+        raise ApiError(409, "already_public", "This report is already public.")
+    changes = _reviewed(report, d, now)
+    return changes, _public_payload({**report, **changes}), None, True
+
+
+async def _redact(conn, p, report, d, now) -> Effect:
+    changes = _redaction(report, p, d)
+    payload = _public_payload({**report, **changes})
+    if p.media:
+        payload["media"] = [m.model_dump() for m in p.media]
+    return changes, payload, None, False
+
+
+async def _log_contact(conn, p, report, d, now) -> Effect:
+    changes = {} if report["contacted_at"] else {"contacted_at": now}
+    return changes, {"contact": p.contact, "channel": p.channel, "outcome": p.outcome}, None, False
+
+
+async def _delegate(conn, p, report, d, now) -> Effect:
+    user = (await conn.execute(select(users.c.id, users.c.role, users.c.agency_id, users.c.active)
+                               .where(users.c.username == p.user))).first()
+    if user is None or not user.active or user.agency_id != report["agency_id"] or \
+            user.role not in (Role.handler, Role.agency_leader):
+        raise ApiError(422, "invalid_delegate", "{user} is not a handler of this agency.",
+                       details={"field": "user"}, user=p.user)
+    return {"handler_id": user.id}, {"user": p.user}, report["agency_id"], True
+
+
+async def _rate(conn, p, report, d, now) -> Effect:
+    if report["rating"] is not None:  # one rating per report: the reporter's first word stands
+        raise ApiError(409, "already_rated", "You have already rated this result.")
+    return {"rating": p.score, "rating_comment": p.comment}, {"score": p.score, "comment": p.comment}, None, True
+
+
+async def _reclassify(conn, p, report, d, now) -> Effect:
+    return _reclassification(report, p, d)
+
+
+def _simple(effect):
+    """An action whose effect needs neither the database nor the directory."""
+    async def run(conn, p, report, d, now) -> Effect:
+        return effect(p, report, now)
+    return run
+
+
+# Every action but submit (which `submit_report` writes) has its effect.
+_EFFECTS = {
+    Action.assign: _assign,
+    Action.reject: _simple(lambda p, r, now: ({"reject_reason": p.reason}, {"reason": p.reason}, None, True)),
+    Action.merge: _merge,
+    Action.return_: _simple(lambda p, r, now: ({"agency_id": None, "handler_id": None}, {"reason": p.reason},
+                                               r["agency_id"], True)),
+    Action.respond: _simple(lambda p, r, now: ({"public_response": p.message}, {"message": p.message},
+                                               r["agency_id"], True)),
+    Action.resolve: _simple(lambda p, r, now: ({"result": p.result}, {"result": p.result}, r["agency_id"], True)),
+    Action.rework: _simple(lambda p, r, now: ({}, {"reason": p.reason}, r["agency_id"], True)),
+    Action.publish: _publish,
+    Action.make_public: _make_public,
+    Action.redact: _redact,
+    Action.rate: _rate,
+    Action.reopen: _simple(lambda p, r, now: ({"handler_id": None}, {"reason": p.reason}, r["agency_id"], True)),
+    Action.close: _simple(lambda p, r, now: ({}, {}, None, True)),
+    Action.flag_urgent: _simple(lambda p, r, now: ({"urgent": True}, {"reason": p.reason} if p.reason else {},
+                                                   None, True)),
+    Action.unflag_urgent: _simple(lambda p, r, now: ({"urgent": False}, {"reason": p.reason} if p.reason else {},
+                                                     None, True)),
+    Action.log_contact: _log_contact,
+    Action.delegate: _delegate,
+    Action.comment: _simple(lambda p, r, now: ({}, {"text": p.text, "public": p.public}, None, p.public)),
+    Action.reclassify: _reclassify,
+}
 
 
 def _reclassification(report: dict, p, d) -> tuple[dict, dict, int | None, bool]:

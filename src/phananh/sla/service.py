@@ -19,20 +19,40 @@ from phananh.sla.calendar import TZ, CalendarDay, WorkingCalendar, seed_days
 from phananh.sla.clock import at_risk_at, deadline, lateness, stage_status
 from phananh.sla.policy import CA_MAU_DEFAULT, SlaPolicy
 from phananh.sla.tables import calendar_days, sla_clocks, sla_policies
+from phananh.workflow import Action
 
-# action -> (stages it stops and judges, stages it voids, stages it starts)
-CLOCK_RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "submit": ((), (), ("distribute",)),
-    "assign": (("distribute",), (), ("return", "respond")),
-    "reject": (("distribute",), (), ()),
-    "merge": (("distribute",), (), ()),
-    "return": (("return", "respond"), (), ("distribute",)),
-    "respond": (("respond",), ("return",), ()),
-    "resolve": (("respond",), ("return",), ("publish",)),
-    "rework": (("publish",), (), ()),
-    "publish": (("publish",), (), ()),
-    "reopen": ((), (), ("respond",)),
+# action -> (stages it stops and judges, stages it voids, stages it starts); every action has its entry.
+_NO_CLOCKS: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = ((), (), ())
+CLOCK_RULES: dict[Action, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    Action.submit: ((), (), ("distribute",)),
+    Action.assign: (("distribute",), (), ("return", "respond")),
+    Action.reject: (("distribute",), (), ()),
+    Action.merge: (("distribute",), (), ()),
+    Action.return_: (("return", "respond"), (), ("distribute",)),
+    Action.respond: (("respond",), ("return",), ()),
+    Action.resolve: (("respond",), ("return",), ("publish",)),
+    Action.rework: (("publish",), (), ()),
+    Action.publish: (("publish",), (), ()),
+    Action.reopen: ((), (), ("respond",)),
+    # Clocks run on through these (flag_urgent/unflag_urgent recompute the running deadlines instead).
+    Action.rate: _NO_CLOCKS,
+    Action.close: _NO_CLOCKS,
+    Action.flag_urgent: _NO_CLOCKS,
+    Action.unflag_urgent: _NO_CLOCKS,
+    Action.log_contact: _NO_CLOCKS,
+    Action.delegate: _NO_CLOCKS,
+    Action.comment: _NO_CLOCKS,
+    Action.make_public: _NO_CLOCKS,
+    Action.redact: _NO_CLOCKS,
+    Action.reclassify: _NO_CLOCKS,
 }
+
+
+def clock_rule(action: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(stops, voids, starts) of an event's action; a system event (`SystemEvent`) touches no clock."""
+    return CLOCK_RULES[Action(action)] if action in CLOCK_RULES else _NO_CLOCKS
+
+
 # The respond clock is stopped by `return` without a verdict on the agency's answer time.
 VOID_ON_RETURN = {"respond"}
 
@@ -84,7 +104,7 @@ async def on_action(
     conn: AsyncConnection, *, report_id: int, action: str, now: datetime, urgent: bool
 ) -> datetime | None:
     """Stop, void and start the clocks `action` touches; returns the report's new earliest due instant."""
-    stops, voids, starts = CLOCK_RULES.get(action, ((), (), ()))
+    stops, voids, starts = clock_rule(action)
     if stops or voids:
         running = (
             await conn.execute(
@@ -114,7 +134,7 @@ async def new_clocks(conn: AsyncConnection, *, action: str, now: datetime, urgen
     """The clocks `action` starts at `now`, computed but not stored (submit stores them with the new report)."""
     policy, calendar = await load_rules(conn)
     clocks = []
-    for stage in CLOCK_RULES.get(action, ((), (), ()))[2]:
+    for stage in clock_rule(action)[2]:
         due = deadline(now, stage, policy, calendar, urgent=urgent)
         clocks.append({"stage": stage, "started_at": now, "due_at": due,
                        "at_risk_at": at_risk_at(now, due, policy, calendar), "policy_version": policy.version,

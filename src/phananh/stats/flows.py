@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from phananh.batch import Batch, Ref, Step
 from phananh.reports.tables import events
 from phananh.sla.clock import lateness
-from phananh.sla.service import CLOCK_RULES, VOID_ON_RETURN
+from phananh.sla.service import VOID_ON_RETURN, clock_rule
 from phananh.sla.tables import sla_clocks
 from phananh.stats.facts import (
     CONTACT,
@@ -119,7 +119,7 @@ def writes(*, event: dict, report: dict, before: dict | None, stopped: list[tupl
 async def _stopped_stages(conn: AsyncConnection, event: dict, facts: dict) -> list[tuple[tuple, int]]:
     """(cell, seconds) of each stage clock this event stops with a verdict."""
     action = event["action"]
-    stops = CLOCK_RULES.get(action, ((), (), ()))[0]
+    stops = clock_rule(action)[0]
     judged = [s for s in stops if not (action == "return" and s in VOID_ON_RETURN)]
     if not judged:
         return []
@@ -152,7 +152,7 @@ async def _restaged(conn: AsyncConnection, report: dict, old_category: int) -> l
     past: list[tuple[datetime, str, int | None, str, int]] = []  # (stopped_at, stage, agency, outcome, seconds)
     for stage, started_at, stopped_at, outcome in clocks:
         stopper = next((e for e in history if e.at == stopped_at
-                        and stage in CLOCK_RULES.get(e.action, ((), (), ()))[0]), None)
+                        and stage in clock_rule(e.action)[0]), None)
         past.append((stopped_at, stage, stopper.agency_id if stopper else None, outcome,
                      duration_seconds(started_at, stopped_at)))
     agency = assigned_at = None

@@ -1,5 +1,7 @@
 """What people read for the codes of the domain: statuses, stages, actions, channels (English msgids)."""
 
+from phananh.workflow import Action, SystemEvent
+
 STATUS = {
     "received": "Received",
     "assigned": "Sent to an agency",
@@ -19,28 +21,28 @@ STAGE = {
     "publish": "Publication of the result",
 }
 
-ACTION = {
-    "submit": "Report submitted",
-    "assign": "Sent to the agency",
-    "reject": "Rejected",
-    "merge": "Merged",
-    "return": "Returned to the Portal",
-    "respond": "Agency responded",
-    "resolve": "Result submitted",
-    "rework": "Sent back for more work",
-    "publish": "Result published",
-    "rate": "Rated by the reporter",
-    "reopen": "Reopened",
-    "close": "Closed",
-    "flag_urgent": "Flagged urgent",
-    "unflag_urgent": "No longer urgent",
-    "log_contact": "Agency leader contacted",
-    "delegate": "Delegated to a handler",
-    "comment": "Comment",
-    "make_public": "Made public by the Portal",
-    "redact": "Public view edited",
-    "reclassify": "Category changed",
-    "erase_identity": "Reporter's identity erased",  # privacy: on request or after the retention period
+ACTION: dict[str, str] = {  # every Action and SystemEvent
+    Action.submit: "Report submitted",
+    Action.assign: "Sent to the agency",
+    Action.reject: "Rejected",
+    Action.merge: "Merged",
+    Action.return_: "Returned to the Portal",
+    Action.respond: "Agency responded",
+    Action.resolve: "Result submitted",
+    Action.rework: "Sent back for more work",
+    Action.publish: "Result published",
+    Action.rate: "Rated by the reporter",
+    Action.reopen: "Reopened",
+    Action.close: "Closed",
+    Action.flag_urgent: "Flagged urgent",
+    Action.unflag_urgent: "No longer urgent",
+    Action.log_contact: "Agency leader contacted",
+    Action.delegate: "Delegated to a handler",
+    Action.comment: "Comment",
+    Action.make_public: "Made public by the Portal",
+    Action.redact: "Public view edited",
+    Action.reclassify: "Category changed",
+    SystemEvent.erase_identity: "Reporter's identity erased",  # privacy: on request or after the retention period
 }
 
 CHANNEL = {

@@ -64,44 +64,84 @@ SYSTEM = "system"
 ANYONE = "anyone"
 
 
+class Action(StrEnum):
+    """The action vocabulary: every lifecycle action a report's event can record. Every table keyed by actions
+    (rules here, request bodies, effects, clock rules, notifications, labels) is checked against it by
+    tests/workflow/test_action_tables.py."""
+
+    submit = "submit"
+    assign = "assign"
+    reject = "reject"
+    merge = "merge"
+    return_ = "return"
+    respond = "respond"
+    resolve = "resolve"
+    rework = "rework"
+    publish = "publish"
+    rate = "rate"
+    reopen = "reopen"
+    close = "close"
+    flag_urgent = "flag_urgent"
+    unflag_urgent = "unflag_urgent"
+    log_contact = "log_contact"
+    delegate = "delegate"
+    comment = "comment"
+    make_public = "make_public"
+    redact = "redact"
+    reclassify = "reclassify"
+
+
+class SystemEvent(StrEnum):
+    """Events that are no workflow action: nobody chooses them from a console, `decide` knows nothing of them,
+    and they never change the state (from_status = to_status). Written through `reports.service.record_event`,
+    so they take the same pipeline (statistics, notifications, live publish) as actions."""
+
+    erase_identity = "erase_identity"  # privacy/: the reporter's identity erased, on request or after retention
+
+
+# Every value the events table's `action` column can hold.
+EVENT_KINDS: frozenset[str] = frozenset(Action) | frozenset(SystemEvent)
+
+
 @dataclass(frozen=True)
-class Action:
-    name: str
+class ActionRule:
+    name: Action
     sources: frozenset[Status] | None  # None: no report yet (submit)
     target: Status | None  # None: the state does not change
     who: frozenset[str]
 
 
-def _a(name: str, sources: Iterable[Status] | None, target: Status | None, *who: str) -> Action:
-    return Action(name, None if sources is None else frozenset(sources), target, frozenset(who))
+def _a(name: Action, sources: Iterable[Status] | None, target: Status | None, *who: str) -> ActionRule:
+    return ActionRule(name, None if sources is None else frozenset(sources), target, frozenset(who))
 
 
 _S = Status
-ACTIONS: dict[str, Action] = {
+_A = Action
+ACTIONS: dict[Action, ActionRule] = {
     a.name: a
     for a in [
-        _a("submit", None, _S.received, ANYONE),
-        _a("assign", {_S.received, _S.returned}, _S.assigned, DISPATCHER),
-        _a("reject", {_S.received, _S.returned}, _S.rejected, DISPATCHER),
-        _a("merge", {_S.received, _S.returned}, _S.merged, DISPATCHER),
-        _a("return", {_S.assigned}, _S.returned, AGENCY),
-        _a("respond", {_S.assigned}, _S.in_progress, AGENCY),
-        _a("resolve", {_S.assigned, _S.in_progress}, _S.resolved, AGENCY),
-        _a("rework", {_S.resolved}, _S.in_progress, DISPATCHER),
-        _a("publish", {_S.resolved}, _S.published, DISPATCHER),
-        _a("rate", {_S.published}, None, REPORTER),
-        _a("reopen", {_S.published}, _S.assigned, DISPATCHER),
-        _a("close", {_S.published}, _S.closed, DISPATCHER, SYSTEM),
-        _a("flag_urgent", OPEN_STATES, None, DISPATCHER),
-        _a("unflag_urgent", OPEN_STATES, None, DISPATCHER),
-        _a("log_contact", OPEN_STATES, None, DISPATCHER),
-        _a("delegate", {_S.assigned, _S.in_progress}, None, LEADER),
-        _a("comment", ALL_STATES, None, STAFF, REPORTER),
+        _a(_A.submit, None, _S.received, ANYONE),
+        _a(_A.assign, {_S.received, _S.returned}, _S.assigned, DISPATCHER),
+        _a(_A.reject, {_S.received, _S.returned}, _S.rejected, DISPATCHER),
+        _a(_A.merge, {_S.received, _S.returned}, _S.merged, DISPATCHER),
+        _a(_A.return_, {_S.assigned}, _S.returned, AGENCY),
+        _a(_A.respond, {_S.assigned}, _S.in_progress, AGENCY),
+        _a(_A.resolve, {_S.assigned, _S.in_progress}, _S.resolved, AGENCY),
+        _a(_A.rework, {_S.resolved}, _S.in_progress, DISPATCHER),
+        _a(_A.publish, {_S.resolved}, _S.published, DISPATCHER),
+        _a(_A.rate, {_S.published}, None, REPORTER),
+        _a(_A.reopen, {_S.published}, _S.assigned, DISPATCHER),
+        _a(_A.close, {_S.published}, _S.closed, DISPATCHER, SYSTEM),
+        _a(_A.flag_urgent, OPEN_STATES, None, DISPATCHER),
+        _a(_A.unflag_urgent, OPEN_STATES, None, DISPATCHER),
+        _a(_A.log_contact, OPEN_STATES, None, DISPATCHER),
+        _a(_A.delegate, {_S.assigned, _S.in_progress}, None, LEADER),
+        _a(_A.comment, ALL_STATES, None, STAFF, REPORTER),
         # The public view (reports/visibility.py): reviewed before the result, and edited by the Portal.
-        _a("make_public", {_S.received, _S.assigned, _S.in_progress}, None, DISPATCHER),
-        _a("redact", ALL_STATES - {_S.merged}, None, DISPATCHER),
+        _a(_A.make_public, {_S.received, _S.assigned, _S.in_progress}, None, DISPATCHER),
+        _a(_A.redact, ALL_STATES - {_S.merged}, None, DISPATCHER),
         # A report filed under the wrong subject area moves to another; its SLA clocks run on (issue 14).
-        _a("reclassify", {_S.received, _S.returned, _S.assigned, _S.in_progress}, None, DISPATCHER),
+        _a(_A.reclassify, {_S.received, _S.returned, _S.assigned, _S.in_progress}, None, DISPATCHER),
     ]
 }
 
@@ -114,7 +154,7 @@ class InvalidState(Exception):
     """The actor may take this action, but not while the report is in this state (HTTP 409)."""
 
 
-def allowed(action: Action, actor: Actor) -> bool:
+def allowed(action: ActionRule, actor: Actor) -> bool:
     for who in action.who:
         if who == ANYONE:
             return True
@@ -136,9 +176,12 @@ def allowed(action: Action, actor: Actor) -> bool:
     return False
 
 
-def decide(action_name: str, status: Status | None, actor: Actor) -> Status:
+def decide(action_name: Action | str, status: Status | None, actor: Actor) -> Status:
     """The state after `action_name`, or ForbiddenAction / InvalidState. KeyError for an unknown action."""
-    action = ACTIONS[action_name]
+    try:
+        action = ACTIONS[Action(action_name)]
+    except ValueError:
+        raise KeyError(action_name) from None
     if not allowed(action, actor):
         raise ForbiddenAction(action_name)
     if action.sources is not None and status not in action.sources:

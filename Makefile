@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 export PHANANH_DATABASE_URL ?= sqlite+aiosqlite:///var/phananh.db
 
-.PHONY: run test install lock migrate seed bench clean
+.PHONY: run test install lock lint migrate seed bench clean
 
 # Dependencies come from the lock file only (exact versions, PyPI's sha256 hashes); the project itself goes on top.
 $(STAMP): pyproject.toml $(LOCK)
@@ -44,6 +44,11 @@ test: install
 	bash scripts/install-browser.sh  # Debian's chromium for the browser tests (tests/web)
 	bash scripts/install-system.sh  # Debian's ffmpeg: ffprobe checks uploaded videos (tests/security)
 	$(BIN)/python -m pytest -q
+
+## make lint: ruff (style, imports, likely bugs) and mypy (types; stricter on workflow/ and sla/), as configured in pyproject.toml
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 
 ## make bench: every benchmark, one table of figures and ratios (a few minutes; needs PostgreSQL and wrk)
 bench: install

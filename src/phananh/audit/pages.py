@@ -29,7 +29,7 @@ async def verify_now(web: FormWeb):
     p = require_staff(web, Role.admin)
     engine = web.request.app.state.engine
     result = await verify.verify(engine)
-    await verify.record(engine, result, by=p.username)
+    await verify.record(engine, result, by=p.signed_in_username)
     if result.ok:
         web.flash("ok", web._("Verified: the record holds."))
     else:

@@ -139,7 +139,7 @@ async def totp_setup(engine: Engine, settings: AppSettings, principal: CurrentPr
     """Staff second factor, step 1: a new TOTP secret and its otpauth:// URI (for a QR code). Not active yet."""
     _staff(principal)
     async with engine.begin() as conn:
-        return await mfa.begin_totp(conn, user_id=principal.user_id, settings=settings)
+        return await mfa.begin_totp(conn, user_id=principal.signed_in_user_id, settings=settings)
 
 
 @router.post("/mfa/totp/confirm", response_model=TotpConfirmOut)
@@ -149,7 +149,7 @@ async def totp_confirm(request: Request, body: TotpConfirmIn, engine: Engine, se
     (shown only now). From then on the sign-in needs `otp`."""
     _staff(principal)
     async with engine.begin() as conn:
-        codes = await mfa.confirm_totp(conn, user_id=principal.user_id, code=body.code, settings=settings,
+        codes = await mfa.confirm_totp(conn, user_id=principal.signed_in_user_id, code=body.code, settings=settings,
                                        now=utcnow(), ip=limits.client_ip(request))
     return {"recovery_codes": codes}
 

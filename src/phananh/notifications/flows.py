@@ -33,7 +33,7 @@ async def on_event(conn: AsyncConnection, *, event: dict, report: dict) -> None:
 
 
 def reacts_to(action: str) -> bool:
-    return _BY_ACTION.get(action) is not None
+    return action in _BY_ACTION and _BY_ACTION[Action(action)] is not None
 
 
 async def _assigned(conn, event, report) -> list[dict]:

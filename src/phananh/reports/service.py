@@ -214,7 +214,7 @@ async def record_event(conn: AsyncConnection, *, report: dict, action: str, prin
 
 
 def parse_action_body(action: str, body: dict | None) -> BaseModel:
-    model = ACTION_BODIES[action]
+    model = ACTION_BODIES[Action(action)]
     try:
         return model.model_validate(body or {})
     except ValidationError as exc:

@@ -448,6 +448,7 @@
     if (!navigator.onLine) {
       const p = document.createElement("p"); p.className = "flash info"; p.textContent = msg("queued");
       $("send-result").append(p);
+      syncNet();
       await renderOutbox();
     } else {
       await flush();
@@ -459,7 +460,8 @@
     window.scrollTo(0, 0);
   });
 
-  function syncNet() { $("net-status").hidden = navigator.onLine; }
+  // One offline notice at a time: a report kept on the phone says it for itself ("queued"), the banner then hides.
+  function syncNet() { $("net-status").hidden = navigator.onLine || !!$("send-result").querySelector(".flash.info"); }
   window.addEventListener("online", () => { syncNet(); flush(); });
   window.addEventListener("offline", syncNet);
   syncNet();

@@ -94,6 +94,8 @@ def test_the_form_from_the_top_to_the_send_button(chromium, live_server, tmp_pat
         print(f"form height at 360x740, top to the send button: {bottom} px")
         (SCREENSHOTS.parent / "front-door-height.txt").write_text(f"{bottom}\n")
         assert 0 < bottom <= 2400
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "form-360.png"), full_page=True)
         # Three categories to a row, each with its icon; a hint shows once its category is chosen.
         tops = [round(b["y"]) for b in (page.locator(".choice.cat").nth(i).bounding_box() for i in range(3))]
         assert len(set(tops)) == 1

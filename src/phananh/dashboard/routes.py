@@ -23,7 +23,8 @@ from phananh.workflow import Role
 HERE = Path(__file__).parent
 STATIC_URL = "/dashboard/static"
 # The site's template set with ours in front: our pages extend base.html.
-_env = templating.env.overlay(loader=ChoiceLoader([FileSystemLoader(HERE / "templates"), templating.env.loader]))
+_env = templating.env.overlay(loader=ChoiceLoader([FileSystemLoader(HERE / "templates"),
+                                                   FileSystemLoader(templating.TEMPLATES_DIR)]))
 
 router = APIRouter(include_in_schema=False)
 

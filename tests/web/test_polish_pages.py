@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -43,3 +44,20 @@ async def test_public_list_cuts_long_titles_on_whole_words(browser, client, toke
     assert title not in html
     cut = shorten(title, 100)
     assert f">{cut}</a>" in html and cut.endswith("…") and title.startswith(cut[:-1] + " ")
+
+
+async def test_the_rating_form_is_gone_once_rated_and_a_second_rating_is_refused(browser, client, tokens):  # noqa: F811
+    created = await report_in_state(client, tokens, "published")
+    page = f"/theo-doi/{created['tracking_token']}"
+    before = (await browser.get(page)).text
+    assert f'action="{page}/danh-gia"' in before
+    token = re.search(r'name="csrf_token" value="([^"]+)"', before).group(1)
+    first = await browser.post(page + "/danh-gia", data={"csrf_token": token, "score": "4"})
+    assert first.status_code == 303
+    after = (await browser.get(page)).text
+    assert f'action="{page}/danh-gia"' not in after and "4/5" in after
+    # a form still open in another tab: refused in words, the first rating stands
+    again = await browser.post(page + "/danh-gia", data={"csrf_token": token, "score": "1"})
+    assert again.status_code == 303
+    shown = (await browser.get(page)).text
+    assert "Bạn đã đánh giá kết quả này rồi." in shown and "4/5" in shown and "1/5" not in shown

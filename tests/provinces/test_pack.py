@@ -151,8 +151,10 @@ def test_cli_province_load_dry_run_and_bad_pack(empty_url, tmp_path, monkeypatch
     from typer.testing import CliRunner
 
     from phananh.cli import app
+    from phananh.config import get_settings
 
     monkeypatch.setenv("PHANANH_DATABASE_URL", empty_url)
+    get_settings.cache_clear()  # the CLI reads the settings once per process: this run's database, not the last one's
     runner = CliRunner()
     dry = runner.invoke(app, ["province", "load", "song-hau", "--dry-run"])
     assert dry.exit_code == 0, dry.output
@@ -167,6 +169,7 @@ def test_cli_province_load_dry_run_and_bad_pack(empty_url, tmp_path, monkeypatch
     assert bad.exit_code == 2
     assert "areas.yaml: areas[0].code: String should match pattern" in bad.output
     assert "nothing was written" in bad.output
+    get_settings.cache_clear()
 
 
 async def test_the_whole_lifecycle_runs_on_the_second_province(empty_url, tmp_path):

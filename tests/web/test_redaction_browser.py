@@ -17,8 +17,8 @@ from playwright.sync_api import expect
 from phananh.config import Settings
 from phananh.db import create_engine
 from phananh.reports import derivatives
-from tests.privacy.photo_support import ASTRONAUT_FACE, astronaut_jpeg, sharpness
 from tests.conftest import DEMO_PASSWORD
+from tests.privacy.photo_support import ASTRONAUT_FACE, astronaut_jpeg, sharpness
 from tests.support import AGENCY, report_body
 from tests.web.test_browser import sign_in
 

@@ -21,8 +21,8 @@ from phananh.config import Settings
 from phananh.db import utcnow
 from phananh.demo import catalog, marker
 from phananh.demo.samples import REJECT_REASONS, SAMPLE_REPORTS
-from phananh.provinces import load as provinces_load
 from phananh.directory.tables import agencies, categories
+from phananh.provinces import load as provinces_load
 from phananh.reports import service as reports_service
 from phananh.reports.schemas import ReportSubmit
 from phananh.sla import service as sla

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,7 +16,7 @@ media_app = typer.Typer(help="Photos and videos: where they are stored (PHANANH_
 def migrate_command(
     to: Annotated[str, typer.Option("--to", help="the target store, e.g. s3://bucket/prefix (endpoint and keys: "
                                                  "PHANANH_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)")],
-    source: Annotated[Optional[str], typer.Option("--from", help="the source store; default: the configured one "
+    source: Annotated[str | None, typer.Option("--from", help="the source store; default: the configured one "
                                                                  "(PHANANH_MEDIA_URL, else PHANANH_MEDIA_DIR)")] = None,
     verify_hashes: Annotated[bool, typer.Option(help="check each file's sha256 against its name on the way")] = True,
 ) -> None:

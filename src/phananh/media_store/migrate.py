@@ -12,9 +12,9 @@ import hashlib
 import mimetypes
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from phananh.media_store import MediaStore, StoreUnavailable
 

@@ -43,6 +43,7 @@ run: seed
 test: install
 	bash scripts/install-browser.sh  # Debian's chromium for the browser tests (tests/web)
 	bash scripts/install-system.sh  # Debian's ffmpeg: ffprobe checks uploaded videos (tests/security)
+	$(BIN)/ruff check src tests  # the linter (pyproject.toml); mypy runs in `make lint` until it reaches 0 errors
 	$(BIN)/python -m pytest -q
 
 ## make lint: ruff (style, imports, likely bugs) and mypy (types; stricter on workflow/ and sla/), as configured in pyproject.toml

@@ -17,6 +17,7 @@ took from the other windows, and its moving window stores one entry per unit (a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import ipaddress
 import math
@@ -323,8 +324,12 @@ class DatabaseCounters:
                 await transaction.start()
                 try:
                     keys, ends = await conn.fetchrow(sql, *params, now)
-                finally:  # a refusal takes nothing: the windows that had room are rolled back with it
-                    await (transaction.commit() if keys and len(keys) == len(wanted) else transaction.rollback())
+                except BaseException:  # the statement failed (e.g. the connection was lost): nothing is taken
+                    with contextlib.suppress(Exception):
+                        await transaction.rollback()
+                    raise
+                # a refusal takes nothing: the windows that had room are rolled back with it
+                await (transaction.commit() if keys and len(keys) == len(wanted) else transaction.rollback())
             return dict(zip(keys, ends)) if keys and len(keys) == len(wanted) else {}
         params = {"now": now}
         for i, c in enumerate(wanted):

@@ -23,7 +23,8 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # that, for in-process apps and live servers alike (tests/security builds its apps with the real defaults).
 TEST_LIMITS = {f"PHANANH_LIMIT_{name}": "1000000/minute" for name in (
     "OTP_REQUEST_PER_PHONE", "OTP_REQUEST_PER_IP", "OTP_VERIFY_FAILURES_PER_PHONE", "SUBMIT_PER_IP",
-    "MEDIA_PER_IP", "SUBMIT_PER_ACCOUNT", "MEDIA_PER_ACCOUNT", "OPEN311_PER_KEY", "TRACK_PER_CODE", "TRACK_PER_IP")}
+    "MEDIA_PER_IP", "SUBMIT_PER_ACCOUNT", "MEDIA_PER_ACCOUNT", "OPEN311_PER_KEY", "TRACK_PER_CODE", "TRACK_PER_IP",
+    "GEOCODE")}
 for _name, _value in TEST_LIMITS.items():
     os.environ.setdefault(_name, _value)
 

@@ -194,7 +194,12 @@
       let found = [];
       try {
         const res = await fetch("/dia-chi/tim?q=" + encodeURIComponent(q) + "&lang=" + lang);
-        found = res.ok ? (await res.json()).items : [];
+        const body = await res.json();
+        if (res.ok) found = body.items;
+        else if (body.error) {  // e.g. too many searches from this address: say so, in the page's language
+          const li = document.createElement("li"); li.className = "small"; li.setAttribute("role", "status");
+          li.textContent = body.error.message; list.append(li);
+        }
       } catch (e) { found = []; }
       found.forEach((item) => {
         const li = document.createElement("li"), b = document.createElement("button");

@@ -37,8 +37,9 @@ EVENT_FIELDS = ("id", "report_id", "action", "from_status", "to_status", "actor_
 
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-# The string encoder that json.dumps(..., ensure_ascii=False) uses (the C one when present).
-_encode_string = json.encoder.c_encode_basestring or json.encoder.py_encode_basestring
+# The string encoder that json.dumps(..., ensure_ascii=False) uses (the C one when present: the module
+# binds encode_basestring to c_encode_basestring or py_encode_basestring).
+_encode_string = json.encoder.encode_basestring
 
 
 def utc_iso(moment: datetime) -> str:

@@ -25,7 +25,7 @@ async def run_sealer(engine: AsyncEngine, settings: Settings, *, clock: Callable
         try:
             sealed = await seal(engine, now=clock(), max_events=settings.audit_block_max_events,
                                 wait_seconds=settings.audit_seal_wait_seconds)
-            if sealed.blocks:
+            if sealed.blocks and sealed.head is not None:
                 log.info("audit: %s events sealed in %s block(s), head %s", sealed.events, sealed.blocks,
                          sealed.head.hash)
         except Exception:

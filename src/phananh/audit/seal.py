@@ -106,7 +106,7 @@ async def seal(engine: AsyncEngine, *, now: datetime, max_events: int = MAX_EVEN
         outcome = await _seal_block(engine, now=now, upto=upto, max_events=max_events)
         if outcome is None:
             break
-        if outcome == "raced":
+        if isinstance(outcome, str):  # "raced"
             continue
         blocks, count, last = blocks + 1, count + outcome.event_count, outcome
     return Sealed(blocks, count, last)

@@ -4,9 +4,10 @@ one consistent snapshot, streaming (three ordered scans merged in id order), and
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -105,13 +106,13 @@ class _Chain:
 
     def __init__(self, blocks: AsyncIterator, expected: dict[str, Problem]):
         self.blocks, self.expected = blocks, dict(expected)  # head hashes that must be met, and else what is wrong
-        self.current = None
+        self.current: Mapping[str, Any] | None = None
         self.prev_hash, self.prev_id = canonical.GENESIS, 0
         self.root, self.seen, self.checked = hashlib.sha256(), 0, 0
 
     async def advance(self) -> Problem | None:
         """Close the current block and open the next one; a problem if either does not hold."""
-        if self.current is not None and (problem := self._close()):
+        if self.current is not None and (problem := self._close(self.current)):
             return problem
         b = await anext(self.blocks, None)
         if b is None:
@@ -131,8 +132,7 @@ class _Chain:
         self.expected.pop(b["hash"], None)
         return None
 
-    def _close(self) -> Problem | None:
-        b = self.current
+    def _close(self, b: Mapping[str, Any]) -> Problem | None:
         if self.seen != b["event_count"] or self.root.hexdigest() != b["events_root"]:
             return block_events(b["id"], self.seen, b["event_count"])
         return None
@@ -152,7 +152,7 @@ class _Chain:
 
     async def finish(self) -> Problem | None:
         """After the last sealed event: the last block closes, and no block is left over."""
-        if self.current is not None and (problem := self._close()):
+        if self.current is not None and (problem := self._close(self.current)):
             return problem
         self.current = None
         extra = await anext(self.blocks, None)
@@ -200,7 +200,7 @@ async def _walk(conn: AsyncConnection, head: Head | None, expected: dict[str, Pr
         sealed_id, block_id, digest = se
         if event_id is not None and event_id < sealed_id:
             return inserted(event_id, last_sealed), checked, chain.checked
-        if event_id is None or event_id > sealed_id:
+        if ev is None or event_id is None or event_id > sealed_id:
             return missing(sealed_id, block_id), checked, chain.checked
         if canonical.event_hash(ev) != digest:
             return altered(event_id, block_id), checked, chain.checked

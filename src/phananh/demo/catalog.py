@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from phananh.provinces import PACKS_DIR
+from phananh.provinces.schema import Area as PackArea
 from phananh.provinces.schema import read_pack
 from phananh.provinces.schema import slug as _slug
 
@@ -108,11 +109,17 @@ class Area:
     admin_code: str  # official 5-digit unit code, e.g. "32248"
 
 
+def _demo_area(a: PackArea) -> Area:
+    # A pack may leave these out; the demo places its samples around each centroid and orders by code.
+    if a.lat is None or a.lon is None or a.admin_code is None:
+        raise ValueError(f"demo province pack: area {a.code!r} needs lat, lon and admin_code")
+    return Area(code=a.code, name=a.name, kind=a.kind, lat=a.lat, lon=a.lon, admin_code=a.admin_code)
+
+
 @cache
 def load_areas() -> tuple[Area, ...]:
     """The pack's commune-level units, in official-code order."""
-    return tuple(sorted((Area(code=a.code, name=a.name, kind=a.kind, lat=a.lat, lon=a.lon, admin_code=a.admin_code)
-                         for a in PACK.areas), key=lambda a: a.admin_code))
+    return tuple(sorted((_demo_area(a) for a in PACK.areas), key=lambda a: a.admin_code))
 
 
 AREAS: list[Area] = list(load_areas())

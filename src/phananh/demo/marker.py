@@ -35,7 +35,7 @@ def demo_phone_intl(n: int) -> str:
 
 
 def is_demo_phone(phone: str | None) -> bool:
-    return bool(phone) and bool(_DEMO_PHONE.match(phone.replace(" ", "")))
+    return phone is not None and bool(_DEMO_PHONE.match(phone.replace(" ", "")))
 
 
 async def holds_demo_data(conn: AsyncConnection) -> bool:

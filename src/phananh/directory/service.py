@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from phananh.directory import geometry
 from phananh.directory.tables import agencies, areas, categories, routing_rules
 from phananh.ops import rules
 from phananh.provinces.tables import provinces
@@ -27,13 +28,26 @@ class Directory:
     province: dict = field(default_factory=dict)
     version: int = 0  # the rules version it was read at
     _centres: list[tuple[float, float, dict]] | None = field(default=None, repr=False)
+    _shapes: list[tuple[tuple[float, float, float, float], dict]] | None = field(default=None, repr=False)
+
+    def area_at(self, lat: float, lon: float, max_km: float = 60.0) -> dict | None:
+        """The commune of a pin: the active area whose boundary contains it where boundaries are known (the
+        province pack's `boundary`), else the nearest centre (`nearest_area`)."""
+        if self._shapes is None:
+            self._shapes = [(geometry.bbox(a["boundary"]), a) for a in self.areas.values()
+                            if a.get("boundary") and a.get("active", True)]
+        for (west, south, east, north), area in self._shapes:
+            if west <= lon <= east and south <= lat <= north and geometry.contains(area["boundary"], lat, lon):
+                return area
+        return self.nearest_area(lat, lon, max_km)
 
     def nearest_area(self, lat: float, lon: float, max_km: float = 60.0) -> dict | None:
         """The area whose centre is nearest, within `max_km`. Ranked on a local flat projection (exact to a
         fraction of a percent over a province, and ten times cheaper than haversine for each of 64 communes:
         it runs on every submit), then checked with the great-circle distance."""
         if self._centres is None:
-            self._centres = [(a["lat"], a["lon"], a) for a in self.areas.values() if a["lat"] is not None]
+            self._centres = [(a["lat"], a["lon"], a) for a in self.areas.values()
+                             if a["lat"] is not None and a.get("active", True)]
         k = math.cos(math.radians(lat)) ** 2
         best = min(self._centres, key=lambda c: (c[0] - lat) ** 2 + k * (c[1] - lon) ** 2, default=None)
         if best is None or _km(lat, lon, best[0], best[1]) >= max_km:
@@ -89,8 +103,8 @@ async def load(conn: AsyncConnection) -> Directory:
         d.agencies[row["code"]] = d.agency_by_id[row["id"]] = dict(row)
     for row in (await conn.execute(select(routing_rules))).mappings():
         d.routes[(row["category_id"], row["area_id"])] = row["agency_id"]
-    row = (await conn.execute(select(provinces.c.data).order_by(provinces.c.loaded_at.desc(), provinces.c.id.desc())
-                              .limit(1))).first()
-    d.province = row[0] if row else {}
+    latest = (await conn.execute(select(provinces.c.data).order_by(provinces.c.loaded_at.desc(), provinces.c.id.desc())
+                                 .limit(1))).first()
+    d.province = latest[0] if latest else {}
     _cache[key] = d
     return d

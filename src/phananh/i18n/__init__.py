@@ -24,7 +24,7 @@ def _catalog(lang: str) -> dict[str, str]:
         return {}
     with path.open("rb") as f:
         catalog = read_po(f, locale=lang)
-    return {m.id: m.string for m in catalog if m.id and m.string and isinstance(m.id, str)}
+    return {m.id: m.string for m in catalog if m.id and m.string and isinstance(m.id, str) and isinstance(m.string, str)}
 
 
 def gettext(message: str, lang: str | None = None, **params) -> str:

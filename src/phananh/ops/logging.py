@@ -52,7 +52,7 @@ class JsonFormatter(logging.Formatter):
     """`{"time", "level", "logger", "message", "request_id"?, "exc_info"?, ...extra fields}` on one line."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = {
+        line: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,

@@ -74,7 +74,7 @@ async def version_to_use(conn: AsyncConnection, name: str, held: int | None) -> 
         return held
     watch.pushed.clear()
     watch.checked_at = time.monotonic()
-    watch.versions = dict((await conn.execute(select(rules_versions.c.name, rules_versions.c.version))).all())
+    watch.versions = dict((await conn.execute(select(rules_versions.c.name, rules_versions.c.version))).tuples().all())
     return watch.versions.get(name, 0)
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from phananh.directory import geometry
 from phananh.sla.policy import Stage
 
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
@@ -107,6 +108,16 @@ class Area(_Strict):
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
     admin_code: str | None = None
+    # GeoJSON Polygon or MultiPolygon in [lon, lat] order: the pin's commune is the area whose boundary holds it
+    # (phananh.directory.geometry), else the nearest centre.
+    boundary: dict | None = None
+
+    @field_validator("boundary")
+    @classmethod
+    def _geojson(cls, v):
+        if v is not None and (problem := geometry.boundary_problem(v)):
+            raise ValueError(problem)
+        return v
 
 
 class Agency(_Strict):
@@ -296,17 +307,17 @@ def _cross_check(pack: Pack) -> list[str]:
         placed.add(a.code)
     if roots != 1:
         problems.append(f"agencies.yaml: agencies: exactly one agency without a parent (the root), found {roots}")
-    for i, a in enumerate(pack.areas):
-        if (a.lat is None) != (a.lon is None):
+    for i, area in enumerate(pack.areas):
+        if (area.lat is None) != (area.lon is None):
             problems.append(f"areas.yaml: areas[{i}]: give both lat and lon, or neither")
-    for c, agency in pack.routing.default.items():
-        if c not in cats:
-            problems.append(f"routing.yaml: default.{c}: unknown category")
+    for cat, agency in pack.routing.default.items():
+        if cat not in cats:
+            problems.append(f"routing.yaml: default.{cat}: unknown category")
         if agency not in agencies:
-            problems.append(f"routing.yaml: default.{c}: unknown agency {agency!r}")
-    for i, c in enumerate(pack.routing.commune_committee):
-        if c not in cats:
-            problems.append(f"routing.yaml: commune_committee[{i}]: unknown category {c!r}")
+            problems.append(f"routing.yaml: default.{cat}: unknown agency {agency!r}")
+    for i, cat in enumerate(pack.routing.commune_committee):
+        if cat not in cats:
+            problems.append(f"routing.yaml: commune_committee[{i}]: unknown category {cat!r}")
     for i, r in enumerate(pack.routing.by_area):
         for field, value, known in (("category", r.category, cats), ("area", r.area, areas),
                                     ("agency", r.agency, agencies)):

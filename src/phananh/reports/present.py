@@ -101,7 +101,7 @@ def media_view(m: dict) -> dict:
            "url": f"/api/v1/media/{m['id']}"}
     if m["kind"] == "photo":
         out["content_type"] = "image/jpeg"
-        out["status"] = {"ready": "ready", "failed": "failed"}.get(m.get("derivative_status"), "processing")
+        out["status"] = {"ready": "ready", "failed": "failed"}.get(m.get("derivative_status") or "", "processing")
     return out
 
 

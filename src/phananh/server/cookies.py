@@ -36,4 +36,6 @@ def session_csrf_token(secret: str, session_token: str) -> str:
 
 
 def csrf_matches(secret: str, session_token: str, sent: str | None) -> bool:
-    return bool(sent) and hmac.compare_digest(sent.encode(), session_csrf_token(secret, session_token).encode())
+    if not sent:
+        return False
+    return hmac.compare_digest(sent.encode(), session_csrf_token(secret, session_token).encode())

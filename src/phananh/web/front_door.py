@@ -39,7 +39,7 @@ async def category_usage(engine: AsyncEngine) -> dict[int, int]:
         return cached[1]
     async with engine.connect() as conn:
         counts = dict((await conn.execute(
-            select(reports.c.category_id, func.count()).group_by(reports.c.category_id))).all())
+            select(reports.c.category_id, func.count()).group_by(reports.c.category_id))).tuples().all())
     _usage[id(engine)] = (time.monotonic(), counts)
     return counts
 

@@ -31,6 +31,9 @@ areas = Table(
     Column("admin_code", String(16)),
     # Migration 0012: an area removed from the province pack is deactivated, never deleted (reports refer to it).
     Column("active", Boolean, nullable=False, default=True),
+    # Migration 0013: the area's boundary from the pack, a GeoJSON Polygon or MultiPolygon in lon/lat; NULL: only
+    # the centre is known (the commune is then the nearest centre's; phananh.directory.geometry).
+    Column("boundary", JSON),
 )
 
 agencies = Table(

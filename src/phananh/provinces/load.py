@@ -112,7 +112,7 @@ async def sync(conn: AsyncConnection, pack: Pack, *, write: bool, now: datetime 
     await _sync_attributes(conn, diff, pack, category_ids, write)
     area_ids = await _sync_coded(conn, diff, "areas", areas, {
         a.code: {"name": a.name, "kind": a.kind, "lat": a.lat, "lon": a.lon, "admin_code": a.admin_code,
-                 "active": True}
+                 "boundary": a.boundary, "active": True}
         for a in pack.areas}, write)
     agency_ids = await _sync_agencies(conn, diff, pack, area_ids, write)
     await _sync_routing(conn, diff, pack, category_ids, area_ids, agency_ids, write)

@@ -39,7 +39,7 @@ def parse_request_id(ref: str) -> int | None:
     return parse_id(ref) or id_from_code(ref)
 
 
-_columns = [reports, open311_requests.c.media_url.label("partner_media_url")]
+_columns = (reports, open311_requests.c.media_url.label("partner_media_url"))
 _from = reports.outerjoin(open311_requests, open311_requests.c.report_id == reports.c.id)
 # Listed: every report the reporter did not keep private (before review, only its code, status and times).
 _listed = reports.c.visibility == "public"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy import RowMapping
 
 from phananh.auth.principal import Principal
 from phananh.directory.service import Directory
@@ -94,7 +98,7 @@ def report_view(
     return out
 
 
-def media_view(m: dict) -> dict:
+def media_view(m: Mapping[str, Any] | RowMapping) -> dict:
     """A photo's `url` serves its public copy (no metadata, faces and plates blurred) once `status` is "ready";
     `m` may carry `derivative_status` (reports.derivatives). Videos are never public."""
     out = {"id": m["id"], "kind": m["kind"], "content_type": m["content_type"], "purpose": m["purpose"],

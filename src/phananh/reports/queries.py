@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, false, func, insert, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phananh.auth.principal import ANONYMOUS, Principal
@@ -27,7 +28,7 @@ SEARCH_COUNT_CAP = 1000  # a text search (`q`) counts its matches up to this man
 SORTS = {"created_at", "-created_at", "deadline", "queue", "updated_at", "-updated_at"}
 
 _handler = users.alias("handler")
-_report_cols = [reports, _handler.c.username.label("handler_username")]
+_report_cols = (reports, _handler.c.username.label("handler_username"))
 _report_from = reports.outerjoin(_handler, _handler.c.id == reports.c.handler_id)
 
 
@@ -163,7 +164,7 @@ async def filter_clause(conn: AsyncConnection, viewer: Principal, f: ReportFilte
 
 async def _list_page(conn: AsyncConnection, viewer: Principal, f: ReportFilter, d, where, total: int, *,
                      now: datetime) -> dict:
-    order = {
+    orders: dict[str, list[ColumnElement[Any]]] = {
         "created_at": [reports.c.created_at.asc(), reports.c.id.asc()],
         "-created_at": [reports.c.created_at.desc(), reports.c.id.desc()],
         "updated_at": [reports.c.updated_at.asc(), reports.c.id.asc()],
@@ -171,7 +172,8 @@ async def _list_page(conn: AsyncConnection, viewer: Principal, f: ReportFilter, 
         "deadline": [reports.c.next_due_at.is_(None), reports.c.next_due_at.asc(), reports.c.id.asc()],
         "queue": [reports.c.urgent.desc(), reports.c.next_due_at.is_(None), reports.c.next_due_at.asc(),
                   reports.c.id.asc()],
-    }[f.sort]
+    }
+    order = orders[f.sort]
     rows = (
         await conn.execute(
             select(*_report_cols).select_from(_report_from).where(where).order_by(*order)

@@ -11,8 +11,10 @@ a staff username. The citizen's original stays for staff and in the submit event
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import RowMapping, and_
 
 from phananh.reports.tables import reports
 from phananh.workflow import Role, Status
@@ -23,6 +25,8 @@ GRID_DEGREES = 0.005
 RESULT_PUBLIC_STATES = frozenset({Status.published, Status.closed})
 # What a citizen writes after the submit (a comment, a rating's comment) is theirs and the Portal's, not the public's.
 CITIZEN_TEXT_KEYS = frozenset({"text", "comment"})
+# A report as a dict or as a database row (`.mappings()`).
+ReportRow = Mapping[str, Any] | RowMapping
 PUBLIC_FIELDS = ("public_title", "public_description", "public_address", "public_lat", "public_lon")
 
 
@@ -47,7 +51,7 @@ def _grid(x: float) -> float:
     return round(math.floor(x / GRID_DEGREES + 0.5) * GRID_DEGREES, 6)
 
 
-def initial_public_fields(r: dict, *, sensitive: bool, area: dict | None) -> dict:
+def initial_public_fields(r: ReportRow, *, sensitive: bool, area: dict | None) -> dict:
     """The public view the dispatcher starts from: the citizen's text, the position snapped when sensitive."""
     lat, lon = r.get("lat"), r.get("lon")
     if lat is not None and lon is not None and sensitive:
@@ -56,12 +60,12 @@ def initial_public_fields(r: dict, *, sensitive: bool, area: dict | None) -> dic
             "public_address": r.get("address"), "public_lat": lat, "public_lon": lon}
 
 
-def has_public_fields(r: dict) -> bool:
+def has_public_fields(r: ReportRow) -> bool:
     """Whether the public view was set (at review or by a redaction); before, it is derived from the original."""
     return r.get("public_title") is not None
 
 
-def public_fields(r: dict, *, sensitive: bool, area: dict | None) -> dict:
+def public_fields(r: ReportRow, *, sensitive: bool, area: dict | None) -> dict:
     """The public title, description, address and position of a report row (stored, else derived)."""
     fields = {k: r.get(k) for k in PUBLIC_FIELDS} if has_public_fields(r) \
         else initial_public_fields(r, sensitive=sensitive, area=area)
@@ -71,7 +75,7 @@ def public_fields(r: dict, *, sensitive: bool, area: dict | None) -> dict:
     return fields
 
 
-def public_view(r: dict, d) -> dict:
+def public_view(r: ReportRow, d) -> dict:
     """The public view of a report row, for any public surface; `d` is the directory."""
     category = d.category_by_id[r["category_id"]]
     area = d.area_by_id.get(r["area_id"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from typing import Any, TypedDict
 
 from sqlalchemy import String, and_, cast, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -157,7 +158,7 @@ async def now_figures(conn: AsyncConnection, q: StatsQuery, *, now: datetime, d:
     at_risk = (await conn.execute(
         select(func.count()).select_from(reports).where(
             reports.c.id.in_(risky), reports.c.next_due_at >= now, *conds))).scalar_one()
-    out = {"overdue": int(overdue), "at_risk": int(at_risk)}
+    out: dict[str, Any] = {"overdue": int(overdue), "at_risk": int(at_risk)}
     if with_list:
         out["overdue_list"] = await _overdue_list(conn, conds, now=now, d=d)
     return out
@@ -196,6 +197,12 @@ def _ranked(counts: dict[str, int], by_id: dict, field: str, none_name: str) -> 
         item = by_id.get(int(key)) if int(key) != NONE else None
         out.append({"code": item["code"] if item else None, "name": item[field] if item else none_name, "count": n})
     return sorted(out, key=lambda x: (-x["count"], x["name"]))
+
+
+class OnTime(TypedDict):
+    on_time: int
+    late: int
+    rate: float | None
 
 
 def _rate(on_time: int, late: int) -> float | None:
@@ -251,17 +258,17 @@ async def overview(conn: AsyncConnection, q: StatsQuery, *, d: Directory, now: d
     received = sum(by_status.values())
     granularity = granularity or auto_granularity(q)
 
-    outcome = defaultdict(int)
+    outcome: defaultdict[tuple[str, str], int] = defaultdict(int)
     for dim, stage, k1, _k2, n, _s in stage_rows:
         if dim == "outcome":
             outcome[(stage, k1)] += int(n)
-    by_stage = {st: {"on_time": outcome[(st, "on_time")], "late": outcome[(st, "late")],
+    by_stage: dict[str, OnTime] = {st: {"on_time": outcome[(st, "on_time")], "late": outcome[(st, "late")],
                      "rate": _rate(outcome[(st, "on_time")], outcome[(st, "late")])} for st in STAGES}
     all_on_time = sum(v["on_time"] for v in by_stage.values())
     all_late = sum(v["late"] for v in by_stage.values())
     rated = sum(ratings.values())
 
-    out = {
+    out: dict[str, Any] = {  # the JSON answer
         "period": {**q.echo, "granularity": granularity},
         "generated_at": now.isoformat(),
         "totals": {

@@ -42,7 +42,7 @@ def scope_of(p: Principal, d: Directory) -> Scope:
         return Scope("province")
     if p.role == Role.supervisor and p.agency_id:
         return Scope("agency", frozenset(d.agency_subtree(p.agency_id)), label=d.agency_by_id[p.agency_id]["name"])
-    if p.role == Role.supervisor:
+    if p.role == Role.supervisor and p.area_id:  # (one with neither is province-wide, above)
         return Scope("area", area_id=p.area_id, label=d.area_by_id[p.area_id]["name"])
     if p.role in (Role.handler, Role.agency_leader) and p.agency_id:
         return Scope("agency", frozenset({p.agency_id}), label=d.agency_by_id[p.agency_id]["name"])

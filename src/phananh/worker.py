@@ -73,30 +73,17 @@ async def run_worker(settings: Settings) -> None:
     """`phananh worker`: the scheduler in its own process, until SIGINT or SIGTERM."""
     import signal
 
-    from phananh.db import create_engine, utcnow
+    from phananh.db import utcnow
+    from phananh.live.commands import publishing_engine
 
-    engine = create_engine(settings.database_url, pool_size=4, max_overflow=4)
-    hub = None
-    if settings.redis_url:  # the automatic close and other changes made here reach every server's live streams
-        from phananh.live import after_commit
-        from phananh.live.hub import Hub
-
-        hub = Hub(settings.redis_url)
-        after_commit.attach(engine, hub)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     log.info("worker started: sweep and delivery every %s s", settings.sweep_interval_seconds)
-    try:
+    # With PHANANH_REDIS_URL, the automatic close and the retention pass reach every server's live streams.
+    async with publishing_engine(settings, pool_size=4, max_overflow=4) as engine:
         await run_scheduler(engine, settings, clock=utcnow, stop=stop)
-    finally:
-        if hub is not None:
-            from phananh.live import after_commit
-
-            await after_commit.drain()
-            await hub.close()
-        await engine.dispose()
 
 
 class EmbeddedScheduler:

@@ -2,23 +2,31 @@
 (live/after_commit.py): no route publishes by itself.
 
 `test_every_writing_route_is_walked_or_declared` walks the app's routes: a new POST/PUT/PATCH/DELETE route that
-is neither walked here nor declared as changing no report fails it.
+is neither walked here nor declared as changing no report fails it. `test_every_command_is_walked_or_declared`
+does the same for the `phananh` commands, whose engines publish through Redis (live/commands.py), so a
+dashboard on a server hears the worker's automatic close, a CLI command and seeding (checked on the real Redis).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import uuid
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from phananh import live
+from phananh.db import create_engine
+from phananh.live.commands import publishing_engine
+from phananh.live.hub import Hub
 from phananh.reports.scheduled import close_published
-from tests.conftest import sign_in_citizen
+from phananh.reports.tables import events, reports
+from tests.conftest import IN_CI, sign_in_citizen
 from tests.support import AGENCY, PATHS, act, report_in_state, submit
 from tests.web.test_pages import TOKEN, sign_in
 
@@ -246,3 +254,148 @@ async def test_erasures_publish(app, client, tokens, monkeypatch):
             r = await b.post("/cua-toi/xoa-thong-tin", data={"csrf_token": token, "confirm": "1"})
             assert r.status_code == 303, r.text[:300]
         assert (await heard.wait(through_page["id"], "erase_identity"))["status"] == "received"
+
+
+# --- Commands: the worker, CLI commands and seeding publish through Redis from their own engines -------------
+
+# CLI commands walked by a test below (command -> the test that walks it).
+WALKED_COMMANDS = {
+    "worker": "test_the_workers_close_reaches_redis",
+    "privacy retention": "test_cli_retention_reaches_redis",
+    "seed-demo": "test_seeding_reaches_redis",
+}
+# CLI commands that write no report event (`move` copies events into a new database: nobody to tell yet).
+NO_REPORT_CHANGE_COMMANDS = {
+    "migrate", "serve", "create-user", "export", "move", "calendar days-off", "calendar deadline", "api-key create",
+    "api-key list", "api-key revoke", "audit verify", "audit head", "audit seal", "user unlock", "user locked",
+    "user reset-mfa", "demo reset-password", "media migrate", "province load",
+}
+REDIS_URL = os.environ.get("PHANANH_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+
+
+def _commands() -> set[str]:
+    import click
+    import typer.main
+
+    from phananh.cli import app as cli
+
+    out: set[str] = set()
+
+    def walk(command, ctx, prefix: tuple[str, ...]) -> None:
+        if hasattr(command, "list_commands"):
+            for name in command.list_commands(ctx):
+                walk(command.get_command(ctx, name), ctx, (*prefix, name))
+        else:
+            out.add(" ".join(prefix))
+
+    root = typer.main.get_command(cli)
+    walk(root, click.Context(root), ())
+    return out
+
+
+def test_every_command_is_walked_or_declared():
+    commands = _commands()
+    assert "privacy retention" in commands  # the walk sees the sub-commands
+    undeclared = commands - set(WALKED_COMMANDS) - NO_REPORT_CHANGE_COMMANDS
+    assert not undeclared, f"walk these in tests/live/test_pipeline_coverage.py, or declare them: {undeclared}"
+    assert not (set(WALKED_COMMANDS) | NO_REPORT_CHANGE_COMMANDS) - commands, "declared commands that are gone"
+    assert set(WALKED_COMMANDS.values()) <= set(globals())
+
+
+@pytest.fixture
+def redis_channel(monkeypatch) -> str:
+    """A channel of the real Redis that only this test uses; commands publish on it (live.commands.CHANNEL)."""
+    import redis
+
+    from phananh.live import commands
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except Exception:
+        if IN_CI:
+            pytest.fail(f"Redis is required under CI but does not answer at {REDIS_URL}")
+        pytest.skip(f"Redis does not answer at {REDIS_URL}")
+    channel = f"phananh:test:{uuid.uuid4().hex}"
+    monkeypatch.setattr(commands, "CHANNEL", channel)
+    return channel
+
+
+@asynccontextmanager
+async def listening_on_redis(channel: str):
+    """What a server on another machine hears: a hub of its own on the channel."""
+    hub = Hub(REDIS_URL, channel=channel)
+    try:
+        async with hub.subscribe() as queue:
+            yield Heard(queue)
+    finally:
+        await hub.close()
+
+
+def _run_cli(monkeypatch, env: dict[str, str], *args: str):
+    """`phananh ARGS` in a thread (its own event loop, as from a shell) with PHANANH_* from `env`."""
+    from typer.testing import CliRunner
+
+    from phananh.cli import app as cli
+    from phananh.config import get_settings
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, list(args))
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result
+
+
+async def test_the_workers_close_reaches_redis(app, client, tokens, clock, redis_channel):
+    """The worker's engine (publishing_engine, as in run_worker) publishes the automatic close to Redis."""
+    published = await report_in_state(client, tokens, "published")
+    settings = app.state.settings.model_copy(update={"redis_url": REDIS_URL})
+    async with listening_on_redis(redis_channel) as heard:
+        later = clock() + timedelta(days=settings.close_after_days + 1)
+        async with publishing_engine(settings) as engine:
+            closed = await close_published(engine, now=later, settings=settings)
+        assert published["id"] in closed
+        assert (await heard.wait(published["id"], "close"))["status"] == "closed"
+
+
+async def test_cli_retention_reaches_redis(app, client, tokens, clock, db_url, redis_channel, monkeypatch):
+    clock.set(datetime(2010, 3, 1, 3, 0, tzinfo=timezone.utc))  # long before any other test's reports
+    try:
+        old = await report_in_state(client, tokens, "closed")
+    finally:
+        clock.fixed = None
+    async with listening_on_redis(redis_channel) as heard:
+        result = await asyncio.to_thread(_run_cli, monkeypatch, {"PHANANH_DATABASE_URL": db_url,
+                                                                 "PHANANH_REDIS_URL": REDIS_URL},
+                                         "privacy", "retention", "--years", "15")
+        assert result.output.startswith("1 report(s) anonymised"), result.output
+        assert (await heard.wait(old["id"], "erase_identity"))["status"] == "closed"
+
+
+async def test_seeding_reaches_redis(tmp_path, redis_channel, monkeypatch):
+    """`phananh seed-demo` into a fresh database: every sample report's submit reaches Redis."""
+    from phananh.migrate import upgrade
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'seed.db'}"
+    await asyncio.to_thread(upgrade, url)
+    env = {"PHANANH_DATABASE_URL": url, "PHANANH_REDIS_URL": REDIS_URL, "PHANANH_VAR_DIR": str(tmp_path / "var"),
+           "PHANANH_MEDIA_DIR": str(tmp_path / "var" / "media")}
+    async with listening_on_redis(redis_channel) as heard:
+        result = await asyncio.to_thread(_run_cli, monkeypatch, env, "seed-demo")
+        seeded = int(result.output.split(" sample reports")[0].rsplit(" ", 1)[1])
+        assert seeded > 10
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as conn:
+                report_ids = (await conn.execute(select(reports.c.id))).scalars().all()
+                closes = (await conn.execute(select(events.c.report_id).where(events.c.action == "close")))\
+                    .scalars().all()
+        finally:
+            await engine.dispose()
+        assert len(report_ids) == seeded and closes
+        for rid in report_ids:
+            await heard.wait(rid, "submit")
+        await heard.wait(closes[0], "close")

@@ -26,13 +26,11 @@ def _tell(password: str | None, settings: Settings) -> None:
 
 
 async def _with_engine(settings: Settings, work):
-    from phananh.db import create_engine
+    from phananh.live.commands import publishing_engine
 
-    engine = create_engine(settings.database_url)
-    try:
+    # The sample reports' events reach the live streams of running servers too (with PHANANH_REDIS_URL).
+    async with publishing_engine(settings) as engine:
         return await work(engine)
-    finally:
-        await engine.dispose()
 
 
 async def _has_demo(engine) -> bool:

@@ -95,6 +95,8 @@ async def _publish(hub: Hub, committed: list[dict]) -> None:
 
 
 async def drain() -> None:
-    """Wait for the publishes started so far (tests, and a clean shutdown)."""
-    while _tasks:
-        await asyncio.gather(*list(_tasks), return_exceptions=True)
+    """Wait for the publishes this event loop started so far (tests, and a clean shutdown). Only this loop's:
+    a command run in a thread (its own loop) and the app may share the process."""
+    loop = asyncio.get_running_loop()
+    while mine := [t for t in list(_tasks) if t.get_loop() is loop]:
+        await asyncio.gather(*mine, return_exceptions=True)

@@ -20,7 +20,8 @@ def retention(
     """Replace the reporter's identity by a tombstone on reports closed, rejected or merged more than N years ago;
     prints how many reports it changed (or would change)."""
     from phananh.config import get_settings
-    from phananh.db import create_engine, utcnow
+    from phananh.db import utcnow
+    from phananh.live.commands import publishing_engine
     from phananh.privacy.scheduled import anonymise_expired
 
     settings = get_settings()
@@ -30,11 +31,8 @@ def retention(
         return
 
     async def go() -> int:
-        engine = create_engine(settings.database_url)
-        try:
+        async with publishing_engine(settings) as engine:  # each erasure reaches the live streams (Redis)
             return await anonymise_expired(engine, now=utcnow(), years=years, dry_run=dry_run)
-        finally:
-            await engine.dispose()
 
     count = asyncio.run(go())
     verb = "would be anonymised" if dry_run else "anonymised"

@@ -138,3 +138,36 @@ async def _redis_answers() -> bool:
         return False
     finally:
         await client.aclose()
+
+
+@pytest.mark.parametrize("store", ["database", "redis"])
+async def test_concurrent_hits_on_two_windows_take_exactly_the_budget(settings, engine, store):
+    """40 hits at once on "5/minute;8/hour": exactly 5 pass, and the 35 refused ones leave the hour at 5 of 8
+    (all or nothing, one statement per hit on PostgreSQL)."""
+    import asyncio
+
+    overrides = {"limit_otp_request_per_ip": "5/minute;8/hour"}
+    if store == "redis":
+        if not await _redis_answers():
+            pytest.skip("Redis does not answer at " + REDIS_URL)
+        overrides["redis_url"] = REDIS_URL
+    app = limited_app(settings, engine, **overrides)
+    key = fresh_ip()
+    caller = SimpleNamespace(app=app)
+
+    async def one() -> bool:
+        try:
+            await limits.hit(caller, "otp_request_per_ip", key)
+            return True
+        except ApiError as exc:
+            assert exc.status == 429
+            return False
+
+    try:
+        outcomes = await asyncio.gather(*(one() for _ in range(40)))
+        assert outcomes.count(True) == 5
+        await limits.storage(app).clear([f"otp_request_per_ip:60:{key}"])  # the minute only
+        outcomes = await asyncio.gather(*(one() for _ in range(10)))
+        assert outcomes.count(True) == 3  # the hour had 3 left: nothing was kept from the refused hits
+    finally:
+        await limits.close(app)

@@ -17,12 +17,12 @@ took from the other windows, and its moving window stores one entry per unit (a 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import ipaddress
+import logging
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -31,6 +31,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from phananh.errors import ApiError
+
+log = logging.getLogger("phananh.security")
 
 Charge = tuple[str, str, int]  # (budget name, key, cost)
 REDIS_PREFIX = "phananh:limit:"
@@ -207,7 +209,8 @@ def storage(app) -> RedisCounters | DatabaseCounters:
     existing = getattr(app.state, "rate_counters", None)
     if existing is None:
         url = app.state.settings.redis_url
-        existing = app.state.rate_counters = RedisCounters(url) if url else DatabaseCounters(app)
+        existing = app.state.rate_counters = RedisCounters(url, fallback=lambda: DatabaseCounters(app)) \
+            if url else DatabaseCounters(app)
     return existing
 
 
@@ -244,36 +247,73 @@ return 0
 
 
 class RedisCounters:
-    """Counters in Redis: one script call (EVALSHA) per hit; a window's key expires with it."""
+    """Counters in Redis: one script call (EVALSHA) per hit; a window's key expires with it.
 
-    def __init__(self, url: str):
+    While Redis is unreachable the budgets are counted in the database instead (`fallback`, made on the first
+    failure), so that submits go on and the limits still hold; the outage is one warning in the log. Counts
+    taken meanwhile are not carried back into Redis: at worst a key gets one more window's worth."""
+
+    def __init__(self, url: str, *, fallback: Callable[[], DatabaseCounters] | None = None):
         from redis import asyncio as aioredis
 
-        self.redis = aioredis.from_url(url)
+        from phananh.ops.outage import Outage
+
+        # Bounded calls: a Redis that hangs must not hang every submit.
+        self.redis = aioredis.from_url(url, socket_connect_timeout=1.0, socket_timeout=2.0)
         self.script = self.redis.register_script(_LUA)
+        self._make_fallback, self._fallback = fallback, None
+        self.outage = Outage("limits: Redis", log, consequence="abuse limits are counted in the database meanwhile")
 
     async def acquire(self, wanted: list[Counter], *, consume: bool) -> float:
+        from redis.exceptions import RedisError
+
+        if self._make_fallback is not None and not self.outage.should_try():
+            return await self._fallback_counters().acquire(wanted, consume=consume)
         args: list[int] = [1 if consume else 0]
         for c in wanted:
             args += (c.cost, c.amount, c.seconds * 1000)
-        return int(await self.script(keys=[REDIS_PREFIX + c.key for c in wanted], args=args)) / 1000
+        try:
+            waited = int(await self.script(keys=[REDIS_PREFIX + c.key for c in wanted], args=args)) / 1000
+        except (RedisError, OSError) as exc:
+            if self._make_fallback is None:
+                raise
+            self.outage.failed(exc)
+            return await self._fallback_counters().acquire(wanted, consume=consume)
+        self.outage.recovered()
+        return waited
+
+    def _fallback_counters(self) -> DatabaseCounters:
+        if self._fallback is None:
+            self._fallback = self._make_fallback()
+        return self._fallback
 
     async def clear(self, keys: list[str]) -> None:
-        await self.redis.delete(*(REDIS_PREFIX + k for k in keys))
+        from redis.exceptions import RedisError
+
+        try:
+            await self.redis.delete(*(REDIS_PREFIX + k for k in keys))
+        except (RedisError, OSError) as exc:
+            self.outage.failed(exc)
+        if self._fallback is not None:
+            await self._fallback.clear(keys)
 
     async def close(self) -> None:
         await self.redis.aclose()
+        if self._fallback is not None:
+            await self._fallback.close()
 
 
 class DatabaseCounters:
     """Counters in the `rate_counters` table. A hit is one multi-row upsert whose conflict clause takes the cost
     only from windows that stay within their amount (ended windows start again); the rows it returns are the
-    windows it took from. When one refused, the transaction is rolled back (a lone window needs none: its
-    one-row upsert is all or nothing), so that concurrent hits never see another's partial take.
+    windows it took from. It takes from all of them or from none, so that concurrent hits never see another's
+    partial take: on PostgreSQL one statement locks and checks the windows' rows before the upsert
+    (`_pg_take_sql`); on SQLite, which has one writer at a time, a refusal rolls its transaction back.
 
-    On PostgreSQL the upsert runs alone on the limiter's own small asyncpg pool with `synchronous_commit` off: a
-    hot key's row lock (every anonymous submit from one carrier IP) is then held for the statement, not for a
-    WAL flush; a crash may forget the last few counts, which is harmless. On SQLite it shares the app's engine.
+    On PostgreSQL the statement runs alone, autocommitted, on the limiter's own small asyncpg pool with
+    `synchronous_commit` off: a hot key's row lock (every anonymous submit from one carrier IP) is then held for
+    the statement, not for the round trips of a transaction nor a WAL flush; a crash may forget the last few
+    counts, which is harmless. On SQLite it has its own engine on the app's file.
     """
 
     def __init__(self, app):
@@ -311,25 +351,16 @@ class DatabaseCounters:
 
     async def _take(self, wanted: list[Counter], now: int) -> dict[str, int]:
         if self.pg:
-            pool = await self._pg_pool()
             params: list = []
             for c in wanted:
                 params += (c.key, c.cost, c.amount, now + c.seconds * 1000)
-            sql = _pg_take_sql(len(wanted))
-            if len(wanted) == 1:  # one row's upsert is all or nothing by itself
-                keys, ends = await pool.fetchrow(sql, *params, now)
-                return dict(zip(keys or (), ends or ()))
-            async with pool.acquire() as conn:
-                transaction = conn.transaction()
-                await transaction.start()
-                try:
-                    keys, ends = await conn.fetchrow(sql, *params, now)
-                except BaseException:  # the statement failed (e.g. the connection was lost): nothing is taken
-                    with contextlib.suppress(Exception):
-                        await transaction.rollback()
-                    raise
-                # a refusal takes nothing: the windows that had room are rolled back with it
-                await (transaction.commit() if keys and len(keys) == len(wanted) else transaction.rollback())
+            # One autocommitted statement whatever the number of windows: a hot key's row lock lasts for the
+            # statement only, not for the round trips of a BEGIN ... COMMIT (issue 13's intake bench).
+            pool = await self._pg_pool()
+            keys, ends = await pool.fetchrow(_pg_take_sql(len(wanted)), *params, now)
+            if keys and len(keys) < len(wanted):  # a window created by a concurrent hit refused: give back
+                cost = {c.key: c.cost for c in wanted}
+                await pool.execute(_PG_GIVE_BACK, keys, [cost[k] for k in keys], ends)
             return dict(zip(keys, ends)) if keys and len(keys) == len(wanted) else {}
         params = {"now": now}
         for i, c in enumerate(wanted):
@@ -422,11 +453,31 @@ _TAKE_SET = (
 
 @lru_cache(maxsize=16)
 def _pg_take_sql(n: int) -> str:
+    """All or nothing in one statement: the windows' existing rows are locked (in key order, as `acquire` sorts
+    them) and checked first; the upsert takes from every window only when none of them refuses. A window whose
+    row another hit creates at the same instant is still checked by the conflict clause: when that refuses, the
+    windows it took are given back at once (`_PG_GIVE_BACK`, a second statement on this rare path)."""
     values = ", ".join(f"(${4 * i + 1}::varchar, ${4 * i + 2}::bigint, ${4 * i + 3}::bigint, ${4 * i + 4}::bigint)"
                        for i in range(n))
     now = f"${4 * n + 1}::bigint"
-    return (f'WITH taken AS (INSERT INTO rate_counters ("key", used, quota, window_end_ms) VALUES {values}'
-            + _TAKE_SET.format(now=now) + ") SELECT array_agg(\"key\"), array_agg(window_end_ms) FROM taken")
+    if n == 1:  # one row's upsert is all or nothing by itself
+        return (f'WITH taken AS (INSERT INTO rate_counters ("key", used, quota, window_end_ms) VALUES {values}'
+                + _TAKE_SET.format(now=now) + ") SELECT array_agg(\"key\"), array_agg(window_end_ms) FROM taken")
+    return (
+        f'WITH wanted ("key", used, quota, window_end_ms) AS (VALUES {values}),'
+        ' locked AS (SELECT r."key", r.used, r.window_end_ms FROM rate_counters r'
+        ' WHERE r."key" IN (SELECT "key" FROM wanted) ORDER BY r."key" FOR UPDATE),'
+        ' refused AS (SELECT 1 FROM wanted w JOIN locked l ON l."key" = w."key"'
+        f' WHERE l.window_end_ms > {now} AND l.used + w.used > w.quota),'
+        ' taken AS (INSERT INTO rate_counters ("key", used, quota, window_end_ms)'
+        ' SELECT "key", used, quota, window_end_ms FROM wanted WHERE NOT EXISTS (SELECT 1 FROM refused)'
+        ' ORDER BY "key"' + _TAKE_SET.format(now=now) + ")"
+        ' SELECT array_agg("key"), array_agg(window_end_ms) FROM taken')
+_PG_GIVE_BACK = (
+    'UPDATE rate_counters r SET used = r.used - g.cost'
+    ' FROM unnest($1::varchar[], $2::bigint[], $3::bigint[]) AS g("key", cost, window_end_ms)'
+    ' WHERE r."key" = g."key" AND r.window_end_ms = g.window_end_ms'
+)
 
 
 @lru_cache(maxsize=16)

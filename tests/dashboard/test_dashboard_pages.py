@@ -52,9 +52,9 @@ async def test_dashboard_in_english_with_links_for_the_viewers_console(browser):
     main = r.text.split("<main", 1)[1].split("</main>")[0]
     assert not VIETNAMESE.search(main), "Vietnamese left in the English page"
     t = texts(r.text)
-    assert t["live_on"] == "● Live" and t["status"]["in_progress"] == "Being handled"
+    assert t["live_on"] == "Live" and t["status"]["in_progress"] == "Being handled"
     r = await browser.get("/dashboard?lang=vi")
-    assert texts(r.text)["live_on"] == "● Trực tiếp" and "<h1>Bảng điều hành phản ánh hiện trường</h1>" in r.text
+    assert texts(r.text)["live_on"] == "Trực tiếp" and "<h1>Bảng điều hành phản ánh hiện trường</h1>" in r.text
 
 
 def test_the_scripts_hold_no_vietnamese_text():

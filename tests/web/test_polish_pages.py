@@ -1,15 +1,17 @@
-"""Small polish that people notice: a favicon on every page, list titles cut on whole words."""
+"""Small polish that people notice: a favicon on every page, list titles cut on whole words, drawn icons instead of
+emoji and symbol characters (which each phone draws differently, or as a box)."""
 
 from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 
 from phananh.web.templating import shorten
 from tests.support import report_in_state
-from tests.web.test_pages import browser  # noqa: F401  (the fixture)
+from tests.web.test_pages import browser, sign_in  # noqa: F401  (the fixture)
 
 FAVICON = '<link rel="icon" href="/static/icons/favicon.svg" type="image/svg+xml">'
 
@@ -61,3 +63,46 @@ async def test_the_rating_form_is_gone_once_rated_and_a_second_rating_is_refused
     assert again.status_code == 303
     shown = (await browser.get(page)).text
     assert "Bạn đã đánh giá kết quả này rồi." in shown and "4/5" in shown and "1/5" not in shown
+
+
+# Emoji and pictographic symbols: the emoji blocks, miscellaneous symbols and dingbats (★ ✓ ✕ ☎ ✔), geometric
+# shapes (● ▶ ■), miscellaneous technical (⌛ ⏰), the arrows-and-symbols block (⭐ ⬆) and the emoji presentation
+# selector. Plain text arrows (← →) and typographic marks stay allowed.
+PICTOGRAPH = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u25A0-\u25FF\u2300-\u23FF\u2B00-\u2BFF\uFE0F]")
+SRC = Path(__file__).resolve().parents[2] / "src" / "phananh"
+
+
+def test_the_pictograph_check_catches_emoji():
+    assert all(PICTOGRAPH.search(c) for c in ("★", "✓", "✕", "●", "📷", "⚠️", "🚧", "⏰"))
+    assert not PICTOGRAPH.search("Đã tiếp nhận → xử lý · 5/5 “Ổ gà” …")
+
+
+def test_templates_and_scripts_hold_no_emoji():
+    files = [p for folder in ("web/templates", "web/static", "dashboard/templates", "dashboard/static")
+             for p in (SRC / folder).rglob("*") if p.suffix in (".html", ".js", ".css") and "vendor" not in p.parts]
+    assert len(files) > 20
+    found = [f"{p.relative_to(SRC)}: {m.group()!r}" for p in files for m in PICTOGRAPH.finditer(p.read_text())]
+    assert not found, found
+
+
+async def test_rendered_pages_show_drawn_icons_not_emoji(browser, client, tokens):  # noqa: F811
+    """A rated result (stars), the stepper (check marks), the staff timeline, admin lists and the dashboards."""
+    created = await report_in_state(client, tokens, "published")
+    page = f"/theo-doi/{created['tracking_token']}"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', (await browser.get(page)).text).group(1)
+    assert (await browser.post(page + "/danh-gia", data={"csrf_token": token, "score": "4"})).status_code == 303
+    pages = {}
+    for path in ("/", "/cong-khai", "/theo-doi", "/dang-nhap", "/thong-ke", page, f"/cong-khai/{created['code']}"):
+        pages[path] = (await browser.get(path)).text
+    await sign_in(browser, "admin")
+    for path in (f"/portal/phan-anh/{created['id']}", "/portal", "/dashboard", "/admin", "/admin/lich",
+                 "/admin/nguoi-dung", "/admin/phan-luong", "/thong-bao"):
+        pages[path] = (await browser.get(path)).text
+    for path, html in pages.items():
+        assert "<html" in html, path
+        assert not PICTOGRAPH.search(html), f"{path}: {PICTOGRAPH.findall(html)}"
+    rated = pages[page]
+    rating = rated.split('id="rate-title"', 1)[1].split("</section>", 1)[0]
+    assert rating.count('form.svg#star"') == 4 and "4/5" in rating  # four drawn stars beside the words
+    assert 'form.svg#check"' in rated  # the stepper's done steps
+    assert 'form.svg#menu"' in rated  # the phone header's menu button

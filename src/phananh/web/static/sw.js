@@ -1,13 +1,13 @@
 /* Service worker of the citizen app: the app shell works without a connection.
    Reports themselves are kept by the page (IndexedDB) and sent by it; API calls are never cached. */
-const CACHE = "phananh-shell-v4";  // a new name for each change of the shell: phones fetch it again
+const CACHE = "phananh-shell-v5";  // a new name for each change of the shell: phones fetch it again
 const SHELL = [
   "/", "/cua-toi", "/theo-doi", "/manifest.webmanifest",
   "/static/app.css", "/static/citizen.js", "/static/map.js", "/static/mine.js",
   "/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
   "/static/vendor/leaflet/images/marker-icon.png", "/static/vendor/leaflet/images/marker-icon-2x.png",
   "/static/vendor/leaflet/images/marker-shadow.png", "/static/icons/icon-192.png",
-  "/static/icons/form.svg", "/static/icons/check.svg", "/static/track.js",
+  "/static/icons/form.svg", "/static/icons/check.svg", "/static/track.js", "/static/menu.js",
 ];
 const CITIZEN_PAGES = ["/", "/cua-toi", "/theo-doi"];
 

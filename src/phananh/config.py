@@ -159,16 +159,17 @@ class Settings(BaseSettings):
     csp_extra_img_src: str = ""
 
     # --- Deployment (issue 11 parts 7-9): production checks, the public address, one settings object ---
-    # The address the public reaches the site at, e.g. https://phananh.camau.gov.vn: every absolute URL the app
+    # The address the public reaches the site at, e.g. https://phananh.example.gov.vn: every absolute URL the app
     # writes (Open311 media_url, links in notifications) starts with it; the request's Host header is never used.
     # Unset (embedded demo): http://127.0.0.1:8000. Required when env is "production".
     public_url: str | None = None
-    # Map tiles of the citizen and console maps, and where the map opens.
+    # Map tiles of the citizen and console maps, and where the map opens: unset, the loaded province pack's map
+    # view (province.yaml `map`); set, it overrides the pack (phananh.provinces.site).
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tile_attribution: str = "© OpenStreetMap"
-    map_center_lat: float = 9.1769
-    map_center_lon: float = 105.1524
-    map_zoom: int = 12
+    map_center_lat: float | None = None
+    map_center_lon: float | None = None
+    map_zoom: int | None = None
 
     # --- Citizen map (phananh.web.geocode, issue 14 part 4): address search and reverse geocoding ---
     # A Nominatim-compatible base URL (…/search and …/reverse), called by the server only, never by the browser;
@@ -190,10 +191,11 @@ class Settings(BaseSettings):
     # Server-sent events: a comment line this often keeps proxies from closing an idle stream.
     live_keepalive_seconds: float = 15.0
     # Open311 (PHANANH_OPEN311_*): the one jurisdiction served (a client may send its id, an alias, or nothing).
-    open311_jurisdiction_id: str = "camau.gov.vn"
+    # Unset, the id, contact and key service come from the loaded province pack (province.yaml `open311`).
+    open311_jurisdiction_id: str | None = None
     open311_jurisdiction_aliases: list[str] = []
-    open311_contact: str = "Cổng Thông tin điện tử tỉnh Cà Mau — cttdt@camau.gov.vn"
-    open311_key_service: str = "Đối tác xin khóa API (api_key) qua Cổng Thông tin điện tử tỉnh: cttdt@camau.gov.vn"
+    open311_contact: str | None = None
+    open311_key_service: str | None = None
     open311_changeset: str = "2026-11-30T00:00:00+07:00"  # when this endpoint's interface last changed
     open311_endpoint_type: str = "production"
 
@@ -243,7 +245,7 @@ class Settings(BaseSettings):
                             "(postgresql+asyncpg://user:password@host/db).")
         if not self.public_url:
             problems.append("PHANANH_PUBLIC_URL is unset: set the site's public address "
-                            "(e.g. https://phananh.camau.gov.vn).")
+                            "(e.g. https://phananh.example.gov.vn).")
         elif not self.public_url.startswith("https://"):
             problems.append("PHANANH_PUBLIC_URL does not start with https://: the public site must be served over TLS.")
         return problems

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from phananh.directory.tables import categories
 from phananh.open311.tables import category_attributes
 
 DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
@@ -92,63 +92,14 @@ def check_answers(attributes: list[dict], answers: dict[str, list[str]]) -> dict
     return kept
 
 
-def answers_text(attributes: list[dict], kept: dict, lang: str) -> str:
+def answers_text(attributes: list[dict], kept: Mapping[str, str | list[str]], lang: str) -> str:
     """The answers as lines appended to the report description, so that staff read them where they read the rest."""
     lines = []
     for a in attributes:
         if a["code"] not in kept:
             continue
-        names = {str(v["key"]): v["name_en" if lang == "en" else "name_vi"] for v in a["choices"] or []}
+        names: dict[str, str] = {str(v["key"]): v["name_en" if lang == "en" else "name_vi"] for v in a["choices"] or []}
         value = kept[a["code"]]
         shown = ", ".join(names.get(v, v) for v in value) if isinstance(value, list) else names.get(value, value)
         lines.append(f"- {a['description_en' if lang == 'en' else 'description_vi']} {shown}")
     return "\n".join(lines)
-
-
-# Cà Mau's demo questions, per category code (province data: another province brings its own).
-def _choice(key: str, vi: str, en: str) -> dict:
-    return {"key": key, "name_vi": vi, "name_en": en}
-
-
-DEMO_ATTRIBUTES: dict[str, list[dict]] = {
-    "giao-thong": [
-        dict(code="muc-do", datatype="singlevaluelist", required=True, position=1,
-             description_vi="Mức độ nguy hiểm cho người đi đường?", description_en="How dangerous is it for road users?",
-             choices=[_choice("thap", "Ít nguy hiểm", "Minor"), _choice("cao", "Nguy hiểm", "Dangerous"),
-                      _choice("khan-cap", "Rất nguy hiểm, cần xử lý ngay", "Very dangerous, needs action now")]),
-        dict(code="phuong-tien", datatype="multivaluelist", required=False, position=2,
-             description_vi="Phương tiện bị ảnh hưởng?", description_en="Which vehicles are affected?",
-             choices=[_choice("xe-may", "Xe máy", "Motorbikes"), _choice("o-to", "Ô tô", "Cars"),
-                      _choice("di-bo", "Người đi bộ", "Pedestrians")]),
-        dict(code="kich-thuoc", datatype="number", required=False, position=3,
-             description_vi="Kích thước ước tính (mét)?", description_en="Estimated size (metres)?",
-             datatype_description_vi="Một con số, ví dụ 1.5", datatype_description_en="A number, e.g. 1.5"),
-    ],
-    "dien-chieu-sang": [
-        dict(code="ma-cot", datatype="string", required=False, position=1,
-             description_vi="Số hiệu cột đèn (nếu thấy)?", description_en="Lamp post number (if visible)?"),
-        dict(code="tu-luc", datatype="datetime", required=False, position=2,
-             description_vi="Đèn hỏng từ khi nào?", description_en="Since when has it been out?",
-             datatype_description_vi="Ngày giờ ISO 8601, ví dụ 2026-12-01T19:00:00+07:00",
-             datatype_description_en="ISO 8601 date and time, e.g. 2026-12-01T19:00:00+07:00"),
-    ],
-    "ve-sinh-moi-truong": [
-        dict(code="mo-ta-mui", datatype="text", required=False, position=1,
-             description_vi="Mô tả mùi, màu nước hoặc khói (nếu có)?", description_en="Smell, water colour or smoke (if any)?"),
-    ],
-}
-
-
-async def seed_demo_attributes(conn: AsyncConnection) -> int:
-    """Insert the demo questions for the categories that exist and have none yet."""
-    ids = dict((await conn.execute(select(categories.c.code, categories.c.id))).all())
-    asked = {r[0] for r in await conn.execute(select(category_attributes.c.category_id))}
-    rows = [
-        {"category_id": ids[code], "variable": True, "datatype_description_vi": None, "datatype_description_en": None,
-         "choices": [], "active": True, **spec}
-        for code, specs in DEMO_ATTRIBUTES.items() if code in ids and ids[code] not in asked
-        for spec in specs
-    ]
-    if rows:
-        await conn.execute(insert(category_attributes), rows)
-    return len(rows)

@@ -27,6 +27,8 @@ from phananh.open311 import keys, queries
 from phananh.open311.formats import FORMATS, Open311Error, error_response, render
 from phananh.open311.present import service_name
 from phananh.open311.submit import post_request
+from phananh.provinces.site import Site
+from phananh.provinces.site import site as province_site
 from phananh.reports import media as media_store
 from phananh.security import limits
 from phananh.server.forms import read_form
@@ -52,7 +54,7 @@ def georeport(handler):
         fmt = (kwargs.get("fmt") or "xml").lower()
         try:
             kwargs["fmt"] = _format(fmt)
-            _check_jurisdiction(request, await _fields(request) if request.method == "POST" else None)
+            await _check_jurisdiction(request, await _fields(request) if request.method == "POST" else None)
             return await handler(*args, **kwargs)
         except Open311Error as exc:
             return error_response(fmt, exc.status, _(exc.message, **exc.params))
@@ -65,7 +67,14 @@ def georeport(handler):
     return wrapper
 
 
-def _check_jurisdiction(request: Request, form: dict[str, list[str]] | None) -> None:
+async def _site(request: Request) -> Site:
+    """The jurisdiction and contacts: the loaded province pack's, unless PHANANH_OPEN311_* settings override."""
+    async with reading(request.app.state.engine) as conn:
+        d = await directory.load(conn)
+    return province_site(request.app.state.settings, d.province)
+
+
+async def _check_jurisdiction(request: Request, form: dict[str, list[str]] | None) -> None:
     given = (request.query_params.get("jurisdiction_id") or "").strip()
     if not given and form:
         given = next((v.strip() for v in form.get("jurisdiction_id", []) if v.strip()), "")
@@ -73,8 +82,8 @@ def _check_jurisdiction(request: Request, form: dict[str, list[str]] | None) -> 
         return
     s = request.app.state.settings
     # the public address's host name, never the request's Host header
-    known = {s.open311_jurisdiction_id.lower(), *(a.lower() for a in s.open311_jurisdiction_aliases),
-             urlsplit(s.base_url).hostname or ""}
+    known = {(await _site(request)).open311_jurisdiction_id.lower(),
+             *(a.lower() for a in s.open311_jurisdiction_aliases), urlsplit(s.base_url).hostname or ""}
     if given.lower() not in known:
         raise Open311Error(404, "jurisdiction_id {id} was not found.", id=given)
 
@@ -96,10 +105,11 @@ def _base_url(request: Request) -> str:
 @georeport
 async def discovery(request: Request, fmt: str = "xml"):
     s = request.app.state.settings
+    site = await _site(request)
     return render(fmt, "discovery", {
         "changeset": s.open311_changeset,
-        "contact": s.open311_contact,
-        "key_service": s.open311_key_service,
+        "contact": site.open311_contact,
+        "key_service": site.open311_key_service,
         "endpoints": [{
             "specification": SPECIFICATION,
             "url": f"{_base_url(request)}/open311/v2",

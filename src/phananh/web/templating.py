@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from phananh.i18n import gettext
+from phananh.provinces.site import site as province_site
 from phananh.sla.calendar import TZ
 from phananh.web import labels
 from phananh.web.session import CSRF_FIELD, Web
@@ -55,10 +56,24 @@ def _name(table: dict, code: str | None) -> str:
     return row["name"] if row else (code or "")
 
 
+class _Tiles:
+    """The settings the templates read, with the map's opening view taken from the loaded province pack
+    (phananh.provinces.site: a PHANANH_MAP_* setting overrides it)."""
+
+    def __init__(self, web: Web):
+        self._settings = web.request.app.state.settings
+        self._site = province_site(self._settings, web.directory.province if web.directory else None)
+
+    def __getattr__(self, name: str):
+        if name in ("map_center_lat", "map_center_lon", "map_zoom"):
+            return getattr(self._site, name)
+        return getattr(self._settings, name)
+
+
 def render(web: Web, name: str, status: int = 200, *, environment: Environment | None = None, **ctx) -> HTMLResponse:
     """`environment`: another template set that can extend base.html (the dashboard's, see `env.overlay`)."""
     _ = web._
-    tiles = web.request.app.state.settings  # tile_url, map_center_lat... (phananh.config)
+    tiles = _Tiles(web)  # tile_url... (phananh.config); map_center_lat... from the province pack unless set
     html = (environment or env).get_template(name).render(
         web=web, _=_, lang=web.lang, principal=web.principal, csrf_field=CSRF_FIELD, csrf_token=web.csrf_token,
         flashes=web.flashes, path=web.request.url.path, unread_notices=web.unread_notices, tiles=tiles,

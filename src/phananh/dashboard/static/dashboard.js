@@ -124,7 +124,8 @@
 
   function setupMap() {
     if (!window.L) return;
-    map = L.map("map").setView([9.18, 105.15], 9);
+    const view = body.dataset;  // the province pack's map view
+    map = L.map("map").setView([+view.lat, +view.lon], +view.zoom);
     // The tile server learns our origin only (OSM's policy wants a Referer), never a page's path.
     const tiles = L.tileLayer(body.dataset.tilesUrl, { attribution: body.dataset.tilesAttribution, maxZoom: 18,
                                                        referrerPolicy: "strict-origin" });

@@ -214,6 +214,28 @@ async def test_the_whole_lifecycle_runs_on_the_second_province(empty_url, tmp_pa
             view = (await client.get(f"/api/v1/reports/{report_id}", headers=await headers("dispatcher"))).json()
             assert view["area"] == "xa-tan-phu"
 
+            # The pin's commune is the one whose boundary (areas.yaml) holds it, though another centre is nearer.
+            r = await client.post("/api/v1/reports", json=report_body(
+                category="chieu-sang", title="Đèn đường tắt cả tuần", location={"lat": 9.795, "lon": 105.485},
+                address=None))
+            assert r.status_code == 201, r.text
+            pinned = (await client.get(f"/api/v1/reports/{r.json()['id']}", headers=await headers("dispatcher")))
+            assert pinned.json()["area"] == "phuong-vi-giang"
+
+            # Open311 and the maps speak for Sông Hậu (province.yaml), not for Cà Mau.
+            found = (await client.get("/open311/v2/discovery.json")).json()
+            assert found["contact"] == "Văn phòng UBND tỉnh Sông Hậu — vanphong@songhau.example.vn"
+            assert "Cà Mau" not in str(found)
+            ours = await client.get("/open311/v2/services.json", params={"jurisdiction_id": "songhau.example.vn"})
+            assert ours.status_code == 200 and {s["service_code"] for s in ours.json()} >= {"ngap-nuoc", "khac"}
+            theirs = await client.get("/open311/v2/services.json", params={"jurisdiction_id": "camau.gov.vn"})
+            assert theirs.status_code == 404
+            form = (await client.get("/")).text
+            assert 'data-lat="9.7845" data-lon="105.4701" data-zoom="11"' in form
+            assert '"phuong-vi-giang", {"coordinates"' in form  # boundaries for the map to fill the commune
+            dash = (await client.get("/dashboard")).text
+            assert 'data-lat="9.7845" data-lon="105.4701" data-zoom="11"' in dash
+
             clock.set(datetime(2026, 3, 9, 7, 30, tzinfo=TZ).astimezone(timezone.utc))
             await act(report_id, "assign", {"agency": "ubnd-xa-tan-phu"}, "dispatcher")
             clock.set(datetime(2026, 3, 9, 9, 0, tzinfo=TZ).astimezone(timezone.utc))

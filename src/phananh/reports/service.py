@@ -85,7 +85,7 @@ async def submit_report(
         if area is None:
             raise ApiError(422, "unknown_area", "Unknown area: {code}.", details={"field": "area"}, code=data.area)
     elif data.location:
-        area = d.nearest_area(data.location.lat, data.location.lon)
+        area = d.area_at(data.location.lat, data.location.lon)  # the boundary holding the pin, else nearest centre
 
     reporter = data.reporter
     if principal.role == Role.citizen and not data.anonymous and not (reporter and (reporter.phone or reporter.email)):

@@ -44,10 +44,13 @@ async def _choices(web: Web) -> dict:
     ]
     active = [a for a in d.areas.values() if a.get("active", True)]
     areas = sorted(({"code": a["code"], "name": a["name"]} for a in active), key=lambda a: a["name"])
-    # The communes' centres, for the map to fill the commune from the pin (nearest centre, as the server does).
+    # The communes' centres and boundaries, for the map to fill the commune from the pin as the server does
+    # (Directory.area_at): the boundary holding the pin, else the nearest centre.
     centres = [[a["code"], a["lat"], a["lon"]] for a in active if a.get("lat") is not None and a.get("lon") is not None]
+    shapes = [[a["code"], a["boundary"]] for a in active if a.get("boundary")]
     geocoder = bool(web.request.app.state.settings.geocoder_url)
-    return {"categories": categories, "areas": areas, "area_centres": centres, "geocoder": geocoder}
+    return {"categories": categories, "areas": areas, "area_centres": centres, "area_shapes": shapes,
+            "geocoder": geocoder}
 
 
 def report_body_from_form(fields: dict[str, str], lang: str) -> dict:

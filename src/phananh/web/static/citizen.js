@@ -102,10 +102,28 @@
   form.querySelectorAll("input[name=category]").forEach((i) => i.addEventListener("change", syncHint));
   syncHint();
 
-  // ---- the place: GPS, a tap, a dragged pin or the keyboard; the commune from the nearest centre ----
+  // ---- the place: GPS, a tap, a dragged pin or the keyboard; the commune whose boundary holds the pin, else the
+  // nearest centre (as the server's Directory.area_at) ----
   let map = null, marker = null;
-  let centres = [];
+  let centres = [], shapes = [];
   try { centres = JSON.parse(($("area-centres") || {}).textContent || "[]"); } catch (e) { centres = []; }
+  try { shapes = JSON.parse(($("area-shapes") || {}).textContent || "[]"); } catch (e) { shapes = []; }
+  function inRing(lon, lat, ring) { // even-odd ray cast, as phananh.directory.geometry
+    let inside = false;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+      if ((yi > lat) !== (yj > lat) && lon < (xj - xi) * (lat - yi) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+  }
+  function inBoundary(boundary, lat, lon) { // GeoJSON Polygon or MultiPolygon, [lon, lat]; holes excluded
+    const polygons = boundary.type === "Polygon" ? [boundary.coordinates] : boundary.coordinates;
+    return polygons.some((rings) => inRing(lon, lat, rings[0]) && !rings.slice(1).some((hole) => inRing(lon, lat, hole)));
+  }
+  function areaAt(lat, lon) {
+    const hit = shapes.find(([, boundary]) => inBoundary(boundary, lat, lon));
+    return hit ? hit[0] : nearestArea(lat, lon);
+  }
   function nearestArea(lat, lon) { // a flat projection is exact enough over a province (as the server's)
     const k = Math.cos(lat * Math.PI / 180);
     let best = null, bestD = Infinity;
@@ -118,7 +136,7 @@
   function fillArea(lat, lon) {
     const select = $("area");
     if (select.value && select.dataset.auto !== select.value) return ""; // chosen by hand: left alone
-    const code = nearestArea(lat, lon);
+    const code = areaAt(lat, lon);
     if (!code) return "";
     select.value = code; select.dataset.auto = code;
     return select.options[select.selectedIndex] ? select.options[select.selectedIndex].text : "";

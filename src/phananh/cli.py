@@ -230,7 +230,7 @@ async def _rules():
 def _rules_or_default():
     """The server's calendar and policy; the library's defaults when no database exists yet."""
     from phananh.db import is_sqlite
-    from phananh.sla import CA_MAU_DEFAULT, WorkingCalendar
+    from phananh.sla import FALLBACK_POLICY, WorkingCalendar
 
     settings = get_settings()
     url = settings.database_url
@@ -240,12 +240,12 @@ def _rules_or_default():
         path = make_url(url).database
         if not path or not os.path.exists(path):
             year = datetime.now().year
-            return CA_MAU_DEFAULT, WorkingCalendar.default_for_years(range(year - 1, year + 3))
+            return FALLBACK_POLICY, WorkingCalendar.default_for_years(range(year - 1, year + 3))
     try:
         policy, calendar = asyncio.run(_rules())
     except Exception:
         year = datetime.now().year
-        return CA_MAU_DEFAULT, WorkingCalendar.default_for_years(range(year - 1, year + 3))
+        return FALLBACK_POLICY, WorkingCalendar.default_for_years(range(year - 1, year + 3))
     return policy, calendar
 
 

@@ -3,10 +3,14 @@
 from dataclasses import replace
 from datetime import datetime
 
-from phananh.sla import CA_MAU_DEFAULT, TZ
+from phananh.provinces import PACKS_DIR
+from phananh.provinces.schema import read_pack
+from phananh.sla import TZ, SlaPolicy
 
-DAY_TYPE = CA_MAU_DEFAULT
-OFFICE_HOURS = replace(CA_MAU_DEFAULT, mode="office_hours")
+# Cà Mau's policy as its province pack states it (sla.yaml); the code holds no province's limits.
+CA_MAU_PACK = SlaPolicy.from_dict({**read_pack(PACKS_DIR / "ca-mau").sla.policy_data(), "version": 1})
+DAY_TYPE = CA_MAU_PACK
+OFFICE_HOURS = replace(CA_MAU_PACK, mode="office_hours")
 
 
 def local(text: str) -> datetime:

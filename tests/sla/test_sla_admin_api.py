@@ -4,13 +4,12 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from phananh.sla import CA_MAU_DEFAULT
 from phananh.sla import service as sla
 from phananh.sla.scheduled import sweep
 from phananh.sla.tables import sla_clocks
 from tests.support import submit
 
-from .support import local
+from .support import CA_MAU_PACK, local
 
 CALENDAR = "/api/v1/admin/calendar"
 POLICY = "/api/v1/admin/sla-policy"
@@ -86,7 +85,7 @@ async def test_only_an_admin_edits_the_calendar_and_the_policy(client, tokens):
     body = {"day": "2027-03-20", "kind": "working_day", "name": "Làm bù"}
     assert (await client.post(CALENDAR, json=body, headers=dispatcher)).status_code == 403
     assert (await client.delete(f"{CALENDAR}/2027-09-02", headers=dispatcher)).status_code == 403
-    assert (await client.put(POLICY, json=CA_MAU_DEFAULT.to_dict(), headers=dispatcher)).status_code == 403
+    assert (await client.put(POLICY, json=CA_MAU_PACK.to_dict(), headers=dispatcher)).status_code == 403
     assert (await client.get(CALENDAR, params={"year": 2027}, headers=handler)).status_code == 403
     assert (await client.get(POLICY)).status_code == 401
 
@@ -102,7 +101,7 @@ async def test_a_new_policy_version_moves_running_deadlines(client, tokens, cloc
     report = await submit(client)
     before = (await client.get(POLICY, headers=dispatcher)).json()
     assert await _distribute_due(client, report["id"], dispatcher) == local("2027-03-10 11:00")
-    slower = CA_MAU_DEFAULT.to_dict()
+    slower = CA_MAU_PACK.to_dict()
     slower["limits"]["distribute"] = {"working_day": 180, "day_off": 720}
     try:
         r = await client.put(POLICY, json=slower, headers=admin)
@@ -113,13 +112,13 @@ async def test_a_new_policy_version_moves_running_deadlines(client, tokens, cloc
         sla_view = (await client.get(f"/api/v1/reports/{report['id']}/sla", headers=dispatcher)).json()
         assert sla_view["clocks"][0]["policy_version"] == before["version"] + 1
     finally:
-        restored = await client.put(POLICY, json=CA_MAU_DEFAULT.to_dict(), headers=admin)
+        restored = await client.put(POLICY, json=CA_MAU_PACK.to_dict(), headers=admin)
         assert restored.status_code == 200, restored.text
     assert await _distribute_due(client, report["id"], dispatcher) == local("2027-03-10 11:00")
 
 
 async def test_a_policy_without_every_stage_is_refused_in_vietnamese(client, tokens):
-    partial = CA_MAU_DEFAULT.to_dict()
+    partial = CA_MAU_PACK.to_dict()
     del partial["limits"]["publish"]
     r = await client.put(POLICY, json=partial, headers=await tokens("admin"))
     assert r.status_code == 422

@@ -9,10 +9,10 @@ from .calendar import (
     seed_days,
 )
 from .clock import StageStatus, at_risk_at, deadline, elapsed, lateness, stage_status
-from .policy import CA_MAU_DEFAULT, MODES, Mode, SlaPolicy, Stage
+from .policy import FALLBACK_POLICY, MODES, Mode, SlaPolicy, Stage
 
 __all__ = [
-    "CA_MAU_DEFAULT",
+    "FALLBACK_POLICY",
     "DEFAULT_OFFICE_HOURS",
     "MODES",
     "TZ",

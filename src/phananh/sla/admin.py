@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from phananh.errors import ApiError
 from phananh.ops import rules
 from phananh.sla import service
-from phananh.sla.policy import CA_MAU_DEFAULT, SlaPolicy
+from phananh.sla.policy import FALLBACK_POLICY, SlaPolicy
 from phananh.sla.tables import calendar_days, sla_policies
 
 _DAY_COLUMNS = (calendar_days.c.day, calendar_days.c.kind, calendar_days.c.name, calendar_days.c.source,
@@ -75,14 +75,14 @@ async def current_policy(conn: AsyncConnection) -> dict:
                            .order_by(sla_policies.c.version.desc()).limit(1))
     ).first()
     if row is None:
-        return {**CA_MAU_DEFAULT.to_dict(), "created_at": None, "created_by": None}
+        return {**FALLBACK_POLICY.to_dict(), "created_at": None, "created_by": None}
     return {**SlaPolicy.from_dict(row.data).to_dict(), "created_at": row.created_at, "created_by": row.created_by}
 
 
 async def put_policy(conn: AsyncConnection, *, data: dict, by: str, now: datetime) -> dict:
     """Store `data` as the next policy version and move the running clocks to it."""
     latest = (await conn.execute(select(func.max(sla_policies.c.version)))).scalar()
-    version = max(latest or 0, CA_MAU_DEFAULT.version) + 1
+    version = max(latest or 0, FALLBACK_POLICY.version) + 1
     try:
         policy = SlaPolicy.from_dict({**data, "version": version})
     except (ValueError, KeyError, TypeError) as exc:

@@ -92,21 +92,15 @@ def _h(hours: float) -> timedelta:
     return timedelta(hours=hours)
 
 
-# Cà Mau's legal limits (ARCHITECTURE §4).
-CA_MAU_LIMITS: dict[str, tuple[timedelta, timedelta]] = {
-    Stage.DISTRIBUTE: (_h(2), _h(12)),
-    Stage.RETURN: (_h(1), _h(12)),
-    Stage.RESPOND: (_h(4), _h(24)),
-    Stage.PUBLISH: (_h(2), _h(12)),
-}
-# Our choice (not in the seed): half the working-day limit on a working day; 2 h / 4 h on a day off.
-CA_MAU_URGENT_LIMITS: dict[str, tuple[timedelta, timedelta]] = {
-    Stage.DISTRIBUTE: (_h(1), _h(2)),
-    Stage.RETURN: (_h(0.5), _h(2)),
-    Stage.RESPOND: (_h(2), _h(4)),
-    Stage.PUBLISH: (_h(1), _h(4)),
-}
-
-CA_MAU_DEFAULT = SlaPolicy(
-    version=1, mode="day_type", limits=CA_MAU_LIMITS, urgent_limits=CA_MAU_URGENT_LIMITS
+# Used only while no province pack is loaded (a fresh database; a CLI without one): every pack brings its own
+# sla.yaml, which `phananh province load` stores as the policy. Plain day-type limits, no urgent table.
+FALLBACK_POLICY = SlaPolicy(
+    version=1,
+    mode="day_type",
+    limits={
+        Stage.DISTRIBUTE: (_h(2), _h(12)),
+        Stage.RETURN: (_h(1), _h(12)),
+        Stage.RESPOND: (_h(4), _h(24)),
+        Stage.PUBLISH: (_h(2), _h(12)),
+    },
 )

@@ -17,7 +17,7 @@ from phananh.ops import rules
 from phananh.reports.tables import reports
 from phananh.sla.calendar import TZ, CalendarDay, WorkingCalendar, seed_days
 from phananh.sla.clock import at_risk_at, deadline, lateness, stage_status
-from phananh.sla.policy import CA_MAU_DEFAULT, SlaPolicy
+from phananh.sla.policy import FALLBACK_POLICY, SlaPolicy
 from phananh.sla.tables import calendar_days, sla_clocks, sla_policies
 from phananh.workflow import Action
 
@@ -74,7 +74,7 @@ async def load_rules(conn: AsyncConnection) -> tuple[SlaPolicy, WorkingCalendar]
     if hit and hit[0] == version:
         return hit[1], hit[2]
     row = (await conn.execute(select(sla_policies.c.data).order_by(sla_policies.c.version.desc()).limit(1))).first()
-    policy = SlaPolicy.from_dict(row[0]) if row else CA_MAU_DEFAULT
+    policy = SlaPolicy.from_dict(row[0]) if row else FALLBACK_POLICY
     days = [
         CalendarDay(day=r.day, kind=r.kind, name=r.name, source=r.source)
         for r in (await conn.execute(select(calendar_days).where(calendar_days.c.removed_at.is_(None)))).all()

@@ -7,6 +7,7 @@ its own transaction.
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
@@ -14,7 +15,7 @@ import pytest
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from phananh.batch import Batch, Ref, Step
+from phananh.batch import Batch, PlanError, Ref, Step, checked
 from phananh.directory.tables import categories
 from phananh.reports.tables import events, reports
 from phananh.stats.tables import stats_daily, stats_report_facts
@@ -187,3 +188,179 @@ async def test_a_connection_lost_mid_batch_is_an_error_and_is_not_pooled_again(e
     for _ in range(3):  # every pooled connection works: the dead one was discarded, not returned
         async with engine.connect() as conn:
             assert (await conn.exec_driver_sql("SELECT 1")).scalar_one() == 1
+
+
+# --- The plan's checks (issue 13): shapes the two paths would not run alike are refused before any write ------
+
+CELL = {"day": date(2026, 11, 30), "dim": "test", "key": "k"}
+DAILY_KEY = ("day", "dim", "key", "shard")
+
+
+def _daily(n: int, shard: int | Ref = 1, **cell) -> dict:
+    return {**CELL, **cell, "shard": shard, "n": n}
+
+
+def _add_daily(*rows: dict) -> Step:
+    return Step(stats_daily, list(rows), mode="add", conflict=DAILY_KEY, sums=("n",))
+
+
+def _report_step(**overrides) -> Step:
+    row = {c.name: None for c in reports.c if c.name != "id"}
+    row.update(status="received", category_id=1, tracking_token="t", created_at=NOW, updated_at=NOW, **overrides)
+    return Step(reports, [row], name="report")
+
+
+@pytest.mark.parametrize("plan, message", [
+    (lambda: [Step(events, [_event(Ref("report"))], name="event"), _report_step()], "names no earlier named step"),
+    (lambda: [_report_step(), Step(events, [_event(Ref("repot"))])], "names no earlier named step"),
+    (lambda: [_report_step(), Step(events, [_event(Ref("report"))] * 2, name="events", many=True),
+              Step(events, [_event(Ref("events"))])], "a step of many rows"),
+    (lambda: [_report_step(), Step(events, [_event(Ref("report"))], name="report")], "two steps are named"),
+    (lambda: [Step(stats_daily, [_daily(1)], name="cell", mode="add", conflict=DAILY_KEY, sums=("n",))],
+     "has no id column"),
+    (lambda: [_report_step(colour="red")], "has no column colour"),
+    (lambda: [_report_step(), Step(events, [{k: v for k, v in _event(Ref("report")).items() if k != "to_status"}])],
+     "to_status is NOT NULL, has no default and is left out"),
+    (lambda: [_report_step(), Step(events, [{k: v for k, v in _event(Ref("report")).items() if k != "payload"}])],
+     "payload is left out and its default is computed by SQLAlchemy"),
+    (lambda: [Step(stats_daily, [_daily(1)], mode="add", conflict=("day", "dim"), sums=("n",))],
+     "is no primary or unique key"),
+    (lambda: [Step(stats_daily, [_daily(1)], mode="add", conflict=DAILY_KEY)], "at least one"),
+    (lambda: [Step(stats_daily, [_daily(1)], mode="add", conflict=DAILY_KEY, sums=("key",))], "at least one"),
+    (lambda: [Step(stats_daily, [_daily(1), _daily(2)], mode="replace", conflict=DAILY_KEY)], "two rows for the key"),
+    (lambda: [Step(stats_daily, [_daily(1), _daily(2)], mode="insert_once", conflict=DAILY_KEY)],
+     "two rows for the key"),
+    (lambda: [Step(stats_daily, [_daily(1)]), _add_daily(_daily(1))], "cannot write a row twice"),
+    (lambda: [Step(stats_daily, [_daily(1)], mode="replace", conflict=DAILY_KEY), _add_daily(_daily(1))],
+     "cannot write a row twice"),
+    (lambda: [_report_step(), _add_daily(_daily(1, shard=Ref("report", mod=8))), _add_daily(_daily(1))],
+     "cannot write a row twice"),  # a Ref and a number may name one cell: not known before running
+    (lambda: [_add_daily(_daily(1), {**_daily(1), "extra": 1})], "different columns"),
+    (lambda: [_report_step(), _add_daily(_daily(1, shard=Ref("report", mod=8)), _daily(1, key="b"))],
+     "same Refs in the same columns"),
+    (lambda: [_add_daily(_daily(1), _daily(None))], "no numbers to add"),
+])
+def test_a_plan_the_two_paths_would_run_differently_is_refused_with_a_clear_error(plan, message):
+    with pytest.raises(PlanError, match=message):
+        checked(plan())
+
+
+@pytest.mark.parametrize("step, message", [
+    (lambda: Step(stats_daily, []), "at least one row"),
+    (lambda: Step(stats_daily, [_daily(1)], mode="merge"), "unknown mode"),
+    (lambda: Step(stats_daily, [_daily(1)], mode="add", sums=("n",)), "needs its conflict columns"),
+    (lambda: Step(stats_daily, [_daily(1)], sums=("n",)), "for mode add only"),
+    (lambda: Step(reports, [{}, {}], name="report"), "a named step inserts one row"),
+    (lambda: Step(stats_daily, [_daily(1)], mode="add", conflict=DAILY_KEY, sums=("n",), many=True),
+     "plain inserts only"),
+])
+def test_a_malformed_step_is_an_error_even_under_python_O(step, message):
+    with pytest.raises(PlanError, match=message):  # raised, not asserted: `python -O` keeps it
+        step()
+
+
+def test_adds_to_one_counter_cell_are_planned_as_one_add_of_their_sum():
+    report = _report_step()
+    steps, _shape = checked([
+        report,
+        _add_daily(_daily(2), _daily(3, key="other"), _daily(-1)),
+        Step(stats_report_facts, [{"report_id": 1, "day": CELL["day"], "category_id": 1, "area_id": 0, "agency_id": 0,
+                                   "status": "received", "urgent": False, "contacted": False, "rating": 0}],
+             mode="replace", conflict=("report_id",)),
+        _add_daily(_daily(5), _daily(7, key="third")),
+    ])
+    daily = [s for s in steps if s.table is stats_daily]
+    assert len(daily) == 1 and steps[1] is daily[0]  # merged where the first of them stood
+    assert [(r["key"], r["n"]) for r in daily[0].rows] == [("k", 6), ("other", 3), ("third", 7)]
+    assert steps[0] is report and len(steps) == 3
+
+
+def test_a_left_out_column_with_a_python_default_is_written_with_it():
+    row = {k: v for k, v in _report_step().rows[0].items() if k not in ("urgent", "title", "version")}
+    (step,), _shape = checked([Step(reports, [row], name="report")])
+    assert (step.rows[0]["urgent"], step.rows[0]["title"], step.rows[0]["version"]) == (False, "", 1)
+    assert "urgent" not in row  # the caller's row is left as it was
+
+
+def test_the_plan_of_a_submit_is_checked_in_microseconds():
+    """Submit is the hot path: the checks of a shape are cached, per call only its rows are looked at."""
+    from phananh.stats import flows as stats
+
+    report = _report_step().rows[0]
+    event = _event(Ref("report"))
+    plan = [Step(reports, [report], name="report", mode="insert_once", conflict=("idempotency_key",)),
+            Step(events, [event], name="event"),
+            *stats.new_report_writes(event=event, report={**report, "id": Ref("report"), "area_id": None,
+                                                          "agency_id": None, "rating": None, "contacted_at": None},
+                                     report_id=Ref("report"))]
+    checked(plan)
+    started = time.perf_counter()
+    for _ in range(200):
+        checked(plan)
+    per_call = (time.perf_counter() - started) / 200
+    assert per_call < 200e-6, f"{per_call * 1e6:.0f} µs per plan"
+
+
+# --- The two known divergences, now the same on both databases ---------------------------------------------
+
+async def test_a_step_leaving_out_defaulted_columns_writes_their_defaults_on_both_databases(engine):
+    """Was: SQLAlchemy filled the Python-side defaults on SQLite; PostgreSQL's one statement sent NULL
+    (NotNullViolation)."""
+    async with engine.connect() as conn:  # no transaction open: PostgreSQL's own-transaction path
+        row = await _report_row(conn)
+        await conn.commit()
+        for column in ("urgent", "urgent_hint", "title", "language", "channel", "visibility", "anonymous",
+                       "share_identity_with_agency", "consent", "version"):
+            del row[column]
+        event = {k: v for k, v in _event(Ref("report")).items() if k != "public"}
+        ids = await Batch([Step(reports, [row], name="report"), Step(events, [event], name="event")]).run(conn)
+        await conn.commit()
+        try:
+            stored = (await conn.execute(select(reports).where(reports.c.id == ids["report"]))).mappings().one()
+            assert (stored["urgent"], stored["title"], stored["language"], stored["channel"], stored["visibility"],
+                    stored["anonymous"], stored["consent"], stored["version"]) == (False, "", "vi", "api", "public",
+                                                                                    False, False, 1)
+            public = (await conn.execute(select(events.c.public).where(events.c.id == ids["event"]))).scalar_one()
+            assert public is True
+        finally:
+            await conn.execute(delete(events).where(events.c.report_id == ids["report"]))
+            await conn.execute(delete(reports).where(reports.c.id == ids["report"]))
+            await conn.commit()
+
+
+@pytest.mark.parametrize("alone", [True, False], ids=["own-transaction", "in-transaction"])
+async def test_adds_to_one_counter_cell_in_one_plan_add_up_on_both_databases(engine, alone):
+    """Was: SQLite added twice; PostgreSQL refused to upsert one row twice in one statement (CardinalityViolation)."""
+    key = f"batch-{uuid.uuid4().hex[:8]}"
+    conn = await engine.connect() if alone else await _begun(engine)
+    try:
+        await Batch([_add_daily(_daily(10, key=key))]).run(conn)  # the cell exists before the plan
+        await Batch([
+            _add_daily(_daily(2, key=key), _daily(3, key=key), _daily(1, key=key + "-b")),
+            _add_daily(_daily(4, key=key)),  # a second add step into the same table
+        ]).run(conn)
+        cells = dict((await conn.execute(select(stats_daily.c.key, stats_daily.c.n).where(
+            stats_daily.c.key.startswith(key)))).all())
+        assert cells == {key: 19, key + "-b": 1}
+    finally:
+        if alone:
+            await conn.execute(delete(stats_daily).where(stats_daily.c.key.startswith(key)))
+            await conn.commit()
+        else:
+            await conn.rollback()
+        await conn.close()
+
+
+async def test_a_refused_plan_writes_nothing_on_either_database(engine):
+    async with engine.connect() as conn:
+        row = await _report_row(conn)
+        before = (await conn.execute(select(func.count()).select_from(reports))).scalar_one()
+        await conn.commit()
+        with pytest.raises(PlanError, match="two rows for the key"):
+            await Batch([Step(reports, [row], name="report"),
+                         Step(stats_report_facts, [{"report_id": 10**12 + 9, "day": NOW.date(), "category_id": 1,
+                                                    "area_id": 0, "agency_id": 0, "status": s, "urgent": False,
+                                                    "contacted": False, "rating": 0} for s in ("received", "assigned")],
+                              mode="replace", conflict=("report_id",))]).run(conn)
+        assert not conn.in_transaction()  # refused before anything was sent
+        assert (await conn.execute(select(func.count()).select_from(reports))).scalar_one() == before

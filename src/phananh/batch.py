@@ -9,21 +9,49 @@ use the id an earlier step inserted (`Ref`), and a step whose referenced insert 
 
 Issue 7's profile: a submit spent half its time in eight statements' round trips and SQLAlchemy's per-statement
 work; as one statement it pays for one round trip, like the benchmark's floor and its single insert.
+
+The two paths must write the same rows, so a plan is checked before anything runs (`PlanError`), and two shapes
+are rewritten into ones both paths run alike (issue 13):
+- a column left out that has a Python-side scalar default (`Column(default=...)`) is written with that default
+  (SQLAlchemy filled it on SQLite; the one statement sent NULL on PostgreSQL);
+- `add` rows for one counter cell, in one step or in several `add` steps of one table, become one row with the
+  sums added (PostgreSQL refuses to upsert one row twice in one statement; SQLite added twice).
+Refused: unknown or left-out NOT NULL columns, rows of one step with different columns or `Ref`s, a `Ref` to a
+step that is not an earlier named single-row step, duplicate names, conflict columns that are no unique key, two
+steps upserting one table that cannot be merged, an upsert and another write of one table, two `replace` or
+`insert_once` rows for one key. The checks of a shape are cached with its statement; per call only the rows are
+looked at (microseconds; no query).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import Column, String, Table, TypeDecorator, bindparam, insert, text
+from sqlalchemy import (
+    Column,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    TypeDecorator,
+    UniqueConstraint,
+    bindparam,
+    insert,
+    text,
+)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phananh.db import metadata
 
 Mode = Literal["insert", "insert_once", "add", "replace"]
+_MODES = ("insert", "insert_once", "add", "replace")
+
+
+class PlanError(ValueError):
+    """A plan the two paths (one PostgreSQL statement; SQLite's steps in order) would not run alike, or that no
+    database would run: refused before anything is written, the same on every database."""
 
 
 @dataclass(frozen=True)
@@ -53,10 +81,20 @@ class Step:
     many: bool = False
 
     def __post_init__(self):
-        assert self.rows, "a step writes at least one row"
-        assert self.name is None or self.many or len(self.rows) == 1, "a named step inserts one row, unless many"
-        assert not self.many or self.mode == "insert", "the ids of many rows: plain inserts only"
-        assert self.mode == "insert" or self.conflict, f"{self.mode} needs its conflict columns"
+        # Raised, not asserted: `python -O` must not let a malformed step through.
+        where = f"Step on {self.table.name}"
+        if not self.rows:
+            raise PlanError(f"{where}: a step writes at least one row")
+        if self.mode not in _MODES:
+            raise PlanError(f"{where}: unknown mode {self.mode!r}")
+        if self.name is not None and not self.many and len(self.rows) != 1:
+            raise PlanError(f"{where}: a named step inserts one row, unless many")
+        if self.many and self.mode != "insert":
+            raise PlanError(f"{where}: the ids of many rows: plain inserts only")
+        if self.mode != "insert" and not self.conflict:
+            raise PlanError(f"{where}: {self.mode} needs its conflict columns")
+        if self.sums and self.mode != "add":
+            raise PlanError(f"{where}: sums are for mode add only")
 
 
 @dataclass
@@ -72,9 +110,171 @@ class Batch:
         for `many`, empty when nothing was written)."""
         if not self.steps:
             return {}
+        steps, shape = checked(self.steps)
         if conn.dialect.name == "postgresql":
-            return await _run_postgresql(conn, self.steps)
-        return await _run_in_order(conn, self.steps)
+            return await _run_postgresql(conn, steps, shape)
+        return await _run_in_order(conn, steps)
+
+
+# --- The plan's checks ---------------------------------------------------------------------------------------
+
+
+def checked(steps: list[Step]) -> tuple[list[Step], tuple]:
+    """The steps as both paths run them (defaults written, one row per counter cell) and their shape; PlanError
+    for a plan they would not run alike. Nothing is read from the database."""
+    for s in steps:
+        if len(s.rows) > 1:
+            _check_rows(s)
+    shape = _shape(steps)
+    fill, groups, keyed = _plan(shape)
+    if not (fill or groups or any(_repeats_a_key(steps[i]) for i in keyed)):
+        return steps, shape  # the usual plan, as given
+    steps = _rewritten(steps, fill, groups, keyed)
+    return steps, _shape(steps)
+
+
+def _repeats_a_key(s: Step) -> bool:
+    conflict = s.conflict
+    try:
+        return len({tuple([row[c] for c in conflict]) for row in s.rows}) < len(s.rows)
+    except TypeError as error:
+        raise PlanError(f"Step on {s.table.name}: a conflict key that is no plain value ({error})") from None
+
+
+def _check_rows(s: Step) -> None:
+    """The statement is made for the first row: every row has its columns, and its `Ref`s in the same places."""
+    first = s.rows[0]
+    columns = first.keys()
+    refs = {c: v for c, v in first.items() if isinstance(v, Ref)}
+    for row in s.rows[1:]:
+        if row.keys() != columns:
+            raise PlanError(f"Step on {s.table.name}: its rows have different columns "
+                            f"({', '.join(sorted(columns ^ row.keys()))}); every row names the same ones")
+        for c, v in row.items():
+            if (c in refs or isinstance(v, Ref)) and refs.get(c) != v:
+                raise PlanError(f"Step on {s.table.name}: its rows differ in {c} ({refs.get(c)!r}, {v!r}); every "
+                                f"row has the same Refs in the same columns")
+
+
+@lru_cache(maxsize=512)
+def _plan(shape: tuple) -> tuple[tuple, tuple, tuple]:
+    """The checks that depend on the shape alone (cached), and what to rewrite per call: `fill`, per step, the
+    (column, scalar default) it leaves out; `groups`, the `add` steps of one table merged into their first;
+    `keyed`, the upsert steps whose rows may name one key twice."""
+    named: dict[str, bool] = {}  # name -> many
+    by_table: dict[str, list[int]] = {}
+    fill, keyed = [], []
+    for i, (table_name, mode, name, conflict, sums, columns, refs, nrows, _many) in enumerate(shape):
+        where = f"Step {i} ({mode} into {table_name})"
+        table = metadata.tables.get(table_name)
+        if table is None:
+            raise PlanError(f"{where}: not a table of phananh's metadata")
+        unknown = [c for c in columns if c not in table.c]
+        if unknown:
+            raise PlanError(f"{where}: {table_name} has no column {', '.join(unknown)}")
+        for column, step, _mod in refs:
+            if step not in named:
+                raise PlanError(f"{where}: Ref({step!r}) in {column} names no earlier named step (a Ref points back)")
+            if named[step]:
+                raise PlanError(f"{where}: Ref({step!r}) in {column} names a step of many rows (its ids are a list)")
+        if name is not None:
+            if name in named:
+                raise PlanError(f"{where}: two steps are named {name!r}")
+            if "id" not in table.c:
+                raise PlanError(f"{where}: a named step returns its row's id, and {table_name} has no id column")
+            named[name] = _many
+        defaults = []
+        for col in table.c:
+            if col.name in columns:
+                continue
+            if col.default is not None:
+                # SQLAlchemy writes it on the SQLite path; the PostgreSQL statement must write the same.
+                if not col.default.is_scalar:
+                    raise PlanError(f"{where}: {col.name} is left out and its default is computed by SQLAlchemy, "
+                                    f"which the PostgreSQL statement cannot do; give its value")
+                defaults.append((col.name, col.default.arg))
+            elif not col.nullable and col.server_default is None and col is not table.autoincrement_column:
+                raise PlanError(f"{where}: {col.name} is NOT NULL, has no default and is left out")
+        if defaults:
+            fill.append((i, tuple(defaults)))
+        if mode != "insert":
+            written = {*columns, *(c for c, _ in defaults)}
+            if not set(conflict) <= written:
+                raise PlanError(f"{where}: its conflict columns ({', '.join(conflict)}) are not all written")
+            if frozenset(conflict) not in _unique_keys(table):
+                raise PlanError(f"{where}: ({', '.join(conflict)}) is no primary or unique key of {table_name}, "
+                                f"which ON CONFLICT needs")
+            if mode == "add" and (not sums or not set(sums) <= set(columns) or set(sums) & set(conflict)):
+                raise PlanError(f"{where}: add sums written columns outside its conflict key, and at least one")
+            if mode == "replace" and not set(columns) - set(conflict):
+                raise PlanError(f"{where}: replace has no column to overwrite")
+            if nrows > 1:
+                keyed.append(i)
+        by_table.setdefault(table_name, []).append(i)
+    groups = []
+    for table_name, steps in by_table.items():
+        if len(steps) == 1 or all(shape[i][1] == "insert" for i in steps):
+            continue  # plain inserts of one table in several steps: new rows, the same on both paths
+        first = _mergeable(shape[steps[0]])
+        if first is None or any(_mergeable(shape[i]) != first for i in steps[1:]):
+            raise PlanError(f"Steps {', '.join(map(str, steps))} all write {table_name} and one of them upserts: "
+                            f"PostgreSQL's one statement cannot write a row twice (SQLite's steps can); plan "
+                            f"one step (only unnamed add steps of the same columns and Refs are merged)")
+        groups.append(tuple(steps))
+        if steps[0] not in keyed:
+            keyed.append(steps[0])
+    return tuple(fill), tuple(groups), tuple(sorted(keyed))
+
+
+def _mergeable(shape_step: tuple) -> tuple | None:
+    """What must agree between `add` steps on one table for their rows to be one step's (None: not an add)."""
+    _table, mode, name, conflict, sums, columns, refs, _nrows, _many = shape_step
+    if mode != "add" or name is not None:
+        return None
+    return conflict, sums, frozenset(columns), frozenset(refs)
+
+
+def _rewritten(steps: list[Step], fill: tuple, groups: tuple, keyed: tuple) -> list[Step]:
+    steps = list(steps)
+    for i, defaults in fill:
+        s = steps[i]
+        steps[i] = replace(s, rows=[{**row, **dict(defaults)} for row in s.rows])
+    merged: set[int] = set()
+    for first, *rest in groups:
+        rows = [row for i in (first, *rest) for row in steps[i].rows]
+        steps[first] = replace(steps[first], rows=rows)
+        merged.update(rest)
+    for i in keyed:
+        s = steps[i]
+        if not _repeats_a_key(s):
+            continue
+        cells: dict[tuple, dict[str, Any]] = {}
+        for row in s.rows:
+            key = tuple(row[c] for c in s.conflict)
+            prior = cells.get(key)
+            if prior is None:
+                cells[key] = row
+            elif s.mode == "add":  # two adds to one counter cell: one add of their sum
+                try:
+                    cells[key] = {**prior, **{c: prior[c] + row[c] for c in s.sums}}
+                except TypeError:
+                    raise PlanError(f"Step on {s.table.name}: {', '.join(s.sums)} of the cell {key} are no "
+                                    f"numbers to add") from None
+            else:
+                raise PlanError(f"Step on {s.table.name}: two rows for the key {key}: which one a {s.mode} keeps "
+                                f"is not defined on PostgreSQL; plan one")
+        steps[i] = replace(s, rows=list(cells.values()))
+    return [s for i, s in enumerate(steps) if i not in merged] if merged else steps
+
+
+@cache
+def _unique_keys(table: Table) -> frozenset[frozenset[str]]:
+    """The column sets ON CONFLICT can name: the primary key, unique constraints, full unique indexes."""
+    keys = {frozenset(c.name for c in k.columns) for k in table.constraints
+            if isinstance(k, PrimaryKeyConstraint | UniqueConstraint)}
+    keys |= {frozenset(c.name for c in ix.columns) for ix in table.indexes
+             if ix.unique and not any(k.endswith("_where") and v is not None for k, v in ix.dialect_kwargs.items())}
+    return frozenset(k for k in keys if k)
 
 
 # --- PostgreSQL: one statement ------------------------------------------------------------------------------
@@ -91,8 +291,8 @@ def _shape(steps: list[Step]) -> tuple:
     return tuple(out)
 
 
-async def _run_postgresql(conn: AsyncConnection, steps: list[Step]) -> dict[str, Any]:
-    sql, names, bound = _compiled(_shape(steps), conn.dialect)
+async def _run_postgresql(conn: AsyncConnection, steps: list[Step], shape: tuple) -> dict[str, Any]:
+    sql, names, bound = _compiled(shape, conn.dialect)
     params: list[Any] = []
     for s, columns in zip(steps, bound):
         for row in s.rows:
@@ -117,7 +317,7 @@ async def _fetchrow_alone(conn: AsyncConnection, sql: str, params: list) -> Any:
         return await raw.driver_connection.fetchrow(sql, *params)
     except Exception as error:
         lost = raw.driver_connection.is_closed()
-        translated = _translate(conn, raw, error)
+        translated = _translate(conn, error)
         if lost:  # the server went away: SQLAlchemy must not hand this connection out again
             await conn.invalidate(error)
         if translated is None:
@@ -127,15 +327,35 @@ async def _fetchrow_alone(conn: AsyncConnection, sql: str, params: list) -> Any:
                                   connection_invalidated=lost) from error
 
 
-def _translate(conn: AsyncConnection, raw, error: Exception) -> Exception | None:
-    """The DB-API error SQLAlchemy's asyncpg adapter makes of `error` (None: not a database error)."""
-    try:
-        raw._handle_exception(error)
-    except conn.dialect.loaded_dbapi.Error as translated:
-        return translated
-    except Exception:
-        return None
+def _translate(conn: AsyncConnection, error: Exception) -> Exception | None:
+    """The DB-API error of asyncpg's `error` (None: not a database error), of the class SQLAlchemy's asyncpg
+    adapter gives it in a statement run through SQLAlchemy (the most specific asyncpg class first, as its
+    mapping does), with the SQLSTATE (`backpressure` reads it), built from the DB-API's public error classes: the
+    same error whether the batch ran inside a transaction or alone."""
+    dbapi = conn.dialect.loaded_dbapi
+    names = _dbapi_error_names()
+    for kind in type(error).__mro__:
+        name = names.get(kind)
+        if name is not None:
+            translated = getattr(dbapi, name)(f"{type(error)}: {error}")
+            translated.pgcode = translated.sqlstate = getattr(error, "sqlstate", None)
+            return translated
     return None
+
+
+@cache
+def _dbapi_error_names() -> dict[type, str]:
+    import asyncpg
+
+    return {
+        asyncpg.exceptions.IntegrityConstraintViolationError: "IntegrityError",
+        asyncpg.exceptions.PostgresError: "Error",
+        asyncpg.exceptions.SyntaxOrAccessError: "ProgrammingError",
+        asyncpg.exceptions.InterfaceError: "InterfaceError",
+        asyncpg.exceptions.InvalidCachedStatementError: "NotSupportedError",
+        asyncpg.exceptions.InternalServerError: "InternalError",
+        asyncpg.exceptions.InternalClientError: "InternalError",
+    }
 
 
 @lru_cache(maxsize=256)
@@ -255,4 +475,4 @@ def _upsert_sql(table: Table, mode: Mode, columns: tuple, conflict: tuple, sums:
     return text(sql).bindparams(*[bindparam(c, type_=table.c[c].type) for c in columns])
 
 
-__all__ = ["Batch", "Ref", "Step"]
+__all__ = ["Batch", "PlanError", "Ref", "Step", "checked"]

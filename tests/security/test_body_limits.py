@@ -169,3 +169,39 @@ def test_150_mb_bodies_get_413_without_growing_the_worker(server):
     # multipart: the file is refused once past its 50 MB cap, spooled to disk on the way
     assert all(sent <= 70 * 2**20 for _, ctype, _, _, sent in results), results
     assert growth_mb < 20
+
+
+async def test_a_client_that_leaves_mid_body_gets_no_500_and_leaves_no_report(app, engine, caplog):
+    """wrk stopping, a phone losing its signal: the body never ends. Nothing is logged as an error, nothing is
+    answered (nobody listens) and no report is written."""
+    import logging
+
+    from sqlalchemy import func, select
+
+    from phananh.reports.tables import reports
+
+    async def count() -> int:
+        async with engine.connect() as conn:
+            return (await conn.execute(select(func.count()).select_from(reports))).scalar_one()
+
+    before = await count()
+    body = json.dumps(report_body()).encode()
+    messages = [{"type": "http.request", "body": body[:40], "more_body": True}, {"type": "http.disconnect"}]
+    sent: list[dict] = []
+
+    async def receive():
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/api/v1/reports", "raw_path": b"/api/v1/reports", "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"testserver"), (b"content-type", b"application/json"),
+                         (b"content-length", str(len(body)).encode())],
+             "client": ("203.0.113.9", 5000), "server": ("testserver", 80)}
+    with caplog.at_level(logging.ERROR):
+        await app(scope, receive, send)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    assert not [m for m in sent if m["type"] == "http.response.start" and m["status"] >= 500]
+    assert await count() == before

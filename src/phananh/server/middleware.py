@@ -7,6 +7,7 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
 
 from phananh.errors import error_body
 from phananh.i18n import current_language, gettext, pick_language
@@ -28,6 +29,12 @@ class LanguageAndSizeLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        try:
+            await self._dispatch(scope, receive, send)
+        except ClientDisconnect:  # the client left while sending its body: nobody to answer, nothing was written
+            pass
+
+    async def _dispatch(self, scope, receive, send):
         headers = {k: v for k, v in scope["headers"] if k in _READ}
         query = scope.get("query_string", b"")
         explicit = dict(parse_qsl(query.decode("latin-1"))).get("lang") if b"lang=" in query else None

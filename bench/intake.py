@@ -204,32 +204,28 @@ def run_intake(*, workers: int, seconds: int, connections: int, rounds: int) -> 
            "PHANANH_LIMIT_SUBMIT_PER_IP": "100000000/hour;1000000000/day",
            "PHANANH_LIMIT_MEDIA_PER_IP": "100000000/hour;1000000000/day"}
     best: dict[str, Run] = {}
+    apps = {"ours": "phananh.asgi:app", "floor": "bench.floor_app:app"}
     with tempfile.TemporaryDirectory() as tmp, pg_database() as url:
         photo = make_photo(Path(tmp) / "photo.jpg")
-        progress(f"PostgreSQL database ready; starting our server and the floor ({workers} workers each)")
-        with server("phananh.asgi:app", url, workers=workers, env=env) as ours, \
-                server("bench.floor_app:app", url, workers=workers, env=env) as floor:
-            for base in (ours, floor):  # warm up: connections, prepared statements, caches
-                wrk(base, "warm-up", seconds=2, connections=connections)
-            plan = [("intake JSON", None), ("intake photo 200 KB", photo)]
-            for r in range(rounds):
-                for label, with_photo in plan:
-                    for who, base in (("ours", ours), ("floor", floor)):
-                        name = f"{label} ({who})"
+        progress(f"PostgreSQL database ready; each run starts its server ({workers} workers), warms it up and "
+                 "stops it, so that one server's pools hold the database's connections at a time")
+        plan = [("intake JSON", None), ("intake photo 200 KB", photo)]
+        for r in range(rounds):
+            for label, with_photo in plan:
+                for who, app_path in apps.items():
+                    name = f"{label} ({who})"
+                    with server(app_path, url, workers=workers, env=env) as base:
+                        wrk(base, "warm-up", seconds=2, connections=connections)  # connections, statements, caches
                         progress(f"round {r + 1}/{rounds}: {name}, {connections} clients, {seconds} s")
                         run = wrk(base, name, seconds=seconds, connections=connections, photo=with_photo)
-                        progress(f"  {run.per_second:.0f} reports/s, p99 {run.p99_ms:.1f} ms, {run.errors} errors")
-                        if name not in best or run.per_second > best[name].per_second:
-                            best[name] = run
-            name = "intake JSON, one cell (ours)"
-            progress(f"{name}: every report in one commune and category, {seconds} s")
-            best[name] = wrk(ours, name, seconds=seconds, connections=connections, one_place=True)
-            progress(f"  {best[name].per_second:.0f} reports/s, p99 {best[name].p99_ms:.1f} ms")
-        # Alone, after the others have closed their pools (three servers' pools exceed max_connections).
-        with server("bench.without_stats_app:app", url, workers=workers, env=env) as no_stats:
-            name = "intake JSON, no stats hook"
-            progress(f"{name} (diagnostic: the statistics counters switched off), {seconds} s")
-            wrk(no_stats, "warm-up", seconds=2, connections=connections)
-            best[name] = wrk(no_stats, name, seconds=seconds, connections=connections)
+                    progress(f"  {run.per_second:.0f} reports/s, p99 {run.p99_ms:.1f} ms, {run.errors} errors")
+                    if name not in best or run.per_second > best[name].per_second:
+                        best[name] = run
+        for name, app_path, one_place in (("intake JSON, one cell (ours)", apps["ours"], True),
+                                          ("intake JSON, no stats hook", "bench.without_stats_app:app", False)):
+            with server(app_path, url, workers=workers, env=env) as base:
+                wrk(base, "warm-up", seconds=2, connections=connections)
+                progress(f"{name}, {seconds} s")
+                best[name] = wrk(base, name, seconds=seconds, connections=connections, one_place=one_place)
             progress(f"  {best[name].per_second:.0f} reports/s, p99 {best[name].p99_ms:.1f} ms")
     return best

@@ -71,7 +71,7 @@ async def check_second_factor(conn: AsyncConnection, row, otp: str | None, *, se
     """Nothing for an account without a second factor; else a TOTP or unused recovery code is needed."""
     if not mfa.is_enrolled(row):
         return
-    if not (otp or "").strip():
+    if otp is None or not otp.strip():
         raise mfa_required(code_given=False)
     if await mfa.accept_second_factor(conn, row, otp, settings=settings, now=now, ip=ip) is None:
         raise await _fail(conn, row, mfa_required(code_given=True), settings=settings, now=now, ip=ip)
@@ -109,8 +109,8 @@ async def user_for_ticket(conn: AsyncConnection, ticket: str, *, settings: Setti
     """The account whose password step the ticket proves; 401 `sign_in_expired` if it is forged or old."""
     expired = ApiError(401, "sign_in_expired", "The sign-in took too long; enter your password again.")
     try:
-        user_id, expires, mac = ticket.split(".")
-        user_id, expires = int(user_id), int(expires)
+        raw_id, raw_expires, mac = ticket.split(".")
+        user_id, expires = int(raw_id), int(raw_expires)
     except ValueError:
         raise expired
     row = (await conn.execute(select(users).where(users.c.id == user_id))).mappings().first()

@@ -39,7 +39,7 @@ async def _save(conn: AsyncConnection, table, code: str, values: dict, *, new: b
         raise ApiError(422, "code_taken", "This code is already used.", details={"field": "code"})
     if not new and not exists:
         raise ApiError(404, "not_found", "Not found: {what}", what=code)
-    if new:
+    if exists is None:  # new (checked above)
         await conn.execute(insert(table).values(code=code, **values))
     else:
         await conn.execute(update(table).where(table.c.id == exists.id).values(**values))
@@ -91,7 +91,8 @@ async def save_area(conn: AsyncConnection, *, code: str, name: str, kind: str, l
     _required(name=name)
     if kind not in AREA_KINDS:
         raise ApiError(422, "invalid_kind", "Choose a kind.", details={"field": "kind"})
-    if (lat is None) != (lon is None) or (lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)):
+    if (lat is None) != (lon is None) or (lat is not None and lon is not None
+                                         and not (-90 <= lat <= 90 and -180 <= lon <= 180)):
         raise ApiError(422, "invalid_position", "Give both latitude and longitude, or neither.",
                        details={"field": "lat"})
     await _save(conn, areas, code, dict(name=name, kind=kind, lat=lat, lon=lon), new=new)

@@ -16,6 +16,7 @@ import os
 import tempfile
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -85,7 +86,7 @@ async def write_xlsx(engine: AsyncEngine, where, *, d, identity: bool, viewer: P
     book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
                                       "strings_to_formulas": False, "strings_to_urls": False})
     bold = book.add_format({"bold": True})
-    state = {"sheet": None, "row": 0, "sheets": 0}
+    state: dict[str, Any] = {"sheet": None, "row": 0, "sheets": 0}  # the xlsxwriter sheet, its next row
 
     def new_sheet():
         state["sheets"] += 1

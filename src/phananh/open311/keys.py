@@ -78,7 +78,7 @@ async def revoke_key(conn: AsyncConnection, *, key_id: int, now: datetime) -> di
         raise ApiError(404, "not_found", "Not found: {what}", what="api key")
     if row["revoked_at"] is None:
         await conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(revoked_at=now))
-        row = {**row, "revoked_at": now}
+        return key_view({**row, "revoked_at": now})
     return key_view(row)
 
 

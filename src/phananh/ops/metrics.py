@@ -228,9 +228,11 @@ def allowed_networks(setting: str) -> list:
 
 
 def peer_allowed(request: Request, networks) -> bool:
-    host = request.scope.get("client")[0] if request.scope.get("client") else None
+    client = request.scope.get("client")
+    if not client:
+        return False
     try:
-        address = ipaddress.ip_address(host)
+        address = ipaddress.ip_address(client[0])
     except (TypeError, ValueError):
         return False
     if address.version == 6 and address.ipv4_mapped:

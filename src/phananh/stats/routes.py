@@ -16,6 +16,7 @@ from phananh.api.deps import CurrentPrincipal, Engine, Now
 from phananh.auth.principal import Principal
 from phananh.directory import service as directory
 from phananh.errors import ApiError
+from phananh.live.hub import live_state
 from phananh.reports import visibility
 from phananh.reports.tables import reports
 from phananh.stats import queries
@@ -106,11 +107,18 @@ def _in_scope(message: dict, scope: Scope) -> bool:
     return True
 
 
+def _sse(event: str, message: dict, *, event_id: str | None = None) -> str:
+    data = json.dumps(message, ensure_ascii=False, default=str)
+    return ("" if event_id is None else f"id: {event_id}\n") + f"event: {event}\ndata: {data}\n\n"
+
+
 @router.get("/stream", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}})
 async def stream(request: Request, engine: Engine, principal: CurrentPrincipal):
     """Server-sent events: one JSON object per committed action in the viewer's scope (`type`, `report_id`,
-    `action`, `status`...), and a keep-alive comment every 15 s. EventSource reconnects by itself."""
+    `action`, `status`...), and a keep-alive comment every 15 s. EventSource reconnects by itself. An `event: live`
+    says whether live updates flow: `{"type": "live", "state": "paused"}` while Redis is unreachable (sent at once
+    to a stream opened meanwhile), `"on"` when they resume (refetch: events were missed)."""
     if principal.role not in STAFF_VIEWERS:
         if principal.role.value == "anonymous":
             raise ApiError(401, "unauthorized", "Sign in to do this.", headers={"WWW-Authenticate": "Bearer"})
@@ -123,6 +131,8 @@ async def stream(request: Request, engine: Engine, principal: CurrentPrincipal):
     async def events():
         async with hub.subscribe() as queue:
             yield "retry: 1000\n: connected\n\n"
+            if hub.paused:  # Redis unreachable: the stream answers now and says so (it resumes by itself)
+                yield _sse("live", live_state(hub.state))
             while True:
                 try:
                     message = await asyncio.wait_for(queue.get(), timeout=keep_alive)
@@ -131,9 +141,10 @@ async def stream(request: Request, engine: Engine, principal: CurrentPrincipal):
                         return
                     yield ": keep-alive\n\n"
                     continue
-                if _in_scope(message, scope):
-                    data = json.dumps(message, ensure_ascii=False, default=str)
-                    yield f"id: {message.get('event_id') or ''}\nevent: message\ndata: {data}\n\n"
+                if message.get("type") == "live":
+                    yield _sse("live", message)
+                elif _in_scope(message, scope):
+                    yield _sse("message", message, event_id=message.get("event_id") or "")
 
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -24,12 +24,46 @@ BUSY_MESSAGE = "The service is busy; please try again in a moment."
 # PostgreSQL refusing a connection because it is full or starting (too_many_connections, cannot_connect_now):
 # overload too, not a bug.
 BUSY_SQLSTATES = {"53300", "57P03"}
+UNREACHABLE_MESSAGE = "The database cannot be reached for a moment; please try again shortly."
+# Shutting down or gone (admin_shutdown, crash_shutdown), and the connection_exception class (08...).
+UNREACHABLE_SQLSTATES = {"57P01", "57P02"}
 # Long-lived streams (server-sent events) stay open for minutes: they are not load to shed.
 UNLIMITED_SUFFIXES = ("/stream", "/health")
 
 
 def busy_body() -> dict:
     return error_body("overloaded", gettext(BUSY_MESSAGE))
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """The database is restarting or gone (not a bug of this request): refused or lost connections, whether
+    SQLAlchemy wrapped them (a pooled connection found dead: `connection_invalidated`) or the driver's connect
+    raised them raw (asyncpg's ConnectionRefusedError, CannotConnectNowError while PostgreSQL starts)."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig if exc.orig is not None else exc
+        # SQLAlchemy's asyncpg adapter keeps the driver's own error as __cause__
+        exc = exc.__cause__ if exc.__cause__ is not None and not getattr(exc, "sqlstate", None) else exc
+    sqlstate = getattr(exc, "sqlstate", None) or ""
+    if sqlstate in UNREACHABLE_SQLSTATES or sqlstate in BUSY_SQLSTATES or sqlstate.startswith("08"):
+        return True
+    if isinstance(exc, ConnectionError):  # refused, reset, broken pipe (OSError subclasses)
+        return True
+    try:
+        import asyncpg
+    except ImportError:  # SQLite installs may not have the PostgreSQL driver
+        return False
+    if isinstance(exc, asyncpg.exceptions.ConnectionDoesNotExistError | asyncpg.exceptions.CannotConnectNowError):
+        return True
+    return isinstance(exc, asyncpg.exceptions.InterfaceError) and "connection is closed" in str(exc)
+
+
+def unreachable_response(request: Request, retry_after: int) -> JSONResponse:
+    """503 + Retry-After in the request's language; the client retries (a submit with its Idempotency-Key)."""
+    log.warning("database unreachable: %s %s answered 503", request.method, request.url.path)
+    return JSONResponse(error_body("database_unavailable", gettext(UNREACHABLE_MESSAGE)), 503,
+                        headers={"Retry-After": str(retry_after)})
 
 
 class InFlightLimit:
@@ -75,11 +109,31 @@ def install_backpressure(app: FastAPI, *, max_in_flight: int, retry_after: int) 
     async def _database_error(request: Request, exc: DBAPIError):
         if getattr(exc.orig, "sqlstate", None) in BUSY_SQLSTATES:
             return JSONResponse(busy_body(), 503, headers={"Retry-After": str(retry_after)})
+        if database_unreachable(exc):
+            return unreachable_response(request, retry_after)
         log.error("database error", exc_info=exc)
         return JSONResponse(error_body("internal_error", gettext("An unexpected error occurred.")), 500)
+
+    # A connection the driver could not open at all is raised unwrapped (PostgreSQL stopped or restarting):
+    # ConnectionRefusedError, or asyncpg's own errors (CannotConnectNowError while it starts).
+    async def _unwrapped(request: Request, exc: Exception):
+        if database_unreachable(exc):
+            return unreachable_response(request, retry_after)
+        log.error("unexpected error", exc_info=exc)
+        return JSONResponse(error_body("internal_error", gettext("An unexpected error occurred.")), 500)
+
+    unwrapped: list[type[Exception]] = [ConnectionError]
+    try:
+        import asyncpg
+
+        unwrapped += [asyncpg.exceptions.PostgresError, asyncpg.exceptions.InterfaceError]
+    except ImportError:  # an install without the PostgreSQL driver
+        pass
+    for cls in unwrapped:
+        app.add_exception_handler(cls, _unwrapped)
 
     if max_in_flight > 0:
         app.add_middleware(InFlightLimit, limit=max_in_flight, retry_after=retry_after)
 
 
-__all__ = ["InFlightLimit", "install_backpressure"]
+__all__ = ["InFlightLimit", "database_unreachable", "install_backpressure"]

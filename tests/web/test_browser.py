@@ -239,14 +239,21 @@ def test_report_from_offline_phone_to_published_result(chromium, live_server, sc
 
 
 def test_staff_and_admin_pages_pass_axe(chromium, live_server, screenshots):
-    """Pages outside the report's life: sign-in, hotline entry, admin lists, agency figures — at both sizes."""
+    """Pages outside the report's life: the public ones (lookup, citizen sign-in, the public map of every result,
+    statistics, the form in English), sign-in, hotline entry, every admin page, notifications, the dashboard in
+    English — at both sizes."""
     violations = []
     for viewport, size in VIEWPORTS.items():
         checks = Checks(viewport, screenshots)
         ctx = chromium.new_context(viewport=size, locale="vi-VN")
         try:
             page = ctx.new_page()
-            page.goto(live_server.url + "/dang-nhap")
+            for path, name in (("/theo-doi", "track-lookup"), ("/dang-nhap-cong-dan", "citizen-sign-in"),
+                               ("/cong-khai", "public-map-all"), ("/thong-ke", "public-statistics"),
+                               ("/?lang=en", "citizen-report-form-en")):
+                page.goto(live_server.url + path)
+                checks.page(page, name)
+            page.goto(live_server.url + "/dang-nhap?lang=vi")
             checks.page(page, "staff-sign-in")
             sign_in(page, live_server.url, "dispatcher")
             page.goto(live_server.url + "/portal/moi")
@@ -261,7 +268,10 @@ def test_staff_and_admin_pages_pass_axe(chromium, live_server, screenshots):
             sign_in(page, live_server.url, "admin")
             for path, name in (("/admin", "admin"), ("/admin/nguoi-dung", "admin-users"),
                                ("/admin/phan-luong", "admin-routing"), ("/admin/lich", "admin-calendar"),
-                               ("/admin/khoa-api", "admin-api-keys")):
+                               ("/admin/khoa-api", "admin-api-keys"), ("/admin/linh-vuc", "admin-categories"),
+                               ("/admin/co-quan", "admin-agencies"), ("/admin/dia-ban", "admin-areas"),
+                               ("/admin/nhat-ky", "admin-audit"), ("/thong-bao", "notifications"),
+                               ("/dashboard?lang=en", "dashboard-en")):
                 page.goto(live_server.url + path)
                 checks.page(page, name)
         finally:

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.web.conftest import SCREENSHOTS
-from tests.web.test_browser import count_reports, photo_file
+from tests.web.test_browser import Checks, count_reports, photo_file
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 740}
@@ -17,6 +17,7 @@ PHONE = {"width": 360, "height": 740}
 
 def test_checks_then_the_confirmation_screen(chromium, live_server, tmp_path):
     base, db = live_server.url, live_server.db_path
+    checks = Checks("phone", SCREENSHOTS)
     description = f"Cây xanh đổ chắn ngang đường, xe không qua được ({uuid.uuid4().hex[:6]})"
     context = chromium.new_context(viewport=PHONE, locale="vi-VN")
     try:
@@ -71,12 +72,14 @@ def test_checks_then_the_confirmation_screen(chromium, live_server, tmp_path):
         assert count_reports(db, description) == 1
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "confirmation-360.png"), full_page=True)
+        checks.page(page, "confirmation")
 
         page.click("#confirm-again")
         expect(page.locator("#report-form")).to_be_visible()
         expect(confirmation).to_be_hidden()
     finally:
         context.close()
+    assert not checks.violations, "\n".join(checks.violations)
 
 
 def test_the_form_from_the_top_to_the_send_button(chromium, live_server, tmp_path):
@@ -161,5 +164,11 @@ def test_the_tracking_page_shows_the_stepper(chromium, live_server):
         assert width <= 360, f"sideways scroll: {width} px"
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "stepper-360.png"), full_page=True)
+        checks = Checks("phone", SCREENSHOTS)
+        checks.page(page, "stepper")
+        page.goto(page.url + "?lang=en")  # the stepper in English
+        expect(steps.nth(0)).to_contain_text("Received")
+        checks.page(page, "stepper-en")
+        assert not checks.violations, "\n".join(checks.violations)
     finally:
         context.close()

@@ -7,18 +7,34 @@ its own transaction.
 
 from __future__ import annotations
 
+import asyncio
+import re
 import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from phananh.auth.tables import users
 from phananh.batch import Batch, PlanError, Ref, Step, checked
+from phananh.db import create_engine, metadata
 from phananh.directory.tables import categories
-from phananh.reports.tables import events, reports
-from phananh.stats.tables import stats_daily, stats_report_facts
+from phananh.reports.tables import events, media, reports
+from phananh.sla.tables import sla_clocks
+from phananh.stats.tables import (
+    stats_daily,
+    stats_ratings,
+    stats_report_facts,
+    stats_reports,
+    stats_stage_daily,
+    stats_stages,
+)
+from tests.conftest import make_database
 
 NOW = datetime(2026, 11, 30, 2, 15, 30, 123456, tzinfo=timezone.utc)
 
@@ -364,3 +380,188 @@ async def test_a_refused_plan_writes_nothing_on_either_database(engine):
                               mode="replace", conflict=("report_id",))]).run(conn)
         assert not conn.in_transaction()  # refused before anything was sent
         assert (await conn.execute(select(func.count()).select_from(reports))).scalar_one() == before
+
+
+# --- Parity: every plan shape the code builds writes the same rows on SQLite and on PostgreSQL ------------------
+#
+# Two fresh databases seeded alike run the same work and are compared row for row after each piece. The plans are
+# the code's own: submits through `reports.service.submit_report` (report, clocks, event, media, counters in one
+# batch, with and without an Idempotency-Key, and its retry) and lifecycle actions through `apply_action` (the
+# statistics batch of each event: cells left and entered, ratings, stage outcomes, contacts, a reclassification's
+# moved outcomes); then Hypothesis' counter plans, duplicates included, on both PostgreSQL paths.
+
+PARITY_TABLES = (reports, events, sla_clocks, media, stats_reports, stats_ratings, stats_daily, stats_stages,
+                 stats_stage_daily, stats_report_facts)
+COUNTER_TABLES = PARITY_TABLES[4:]
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # a Monday, 08:00 in Cà Mau
+
+
+@pytest.fixture(scope="module")
+async def twins(tmp_path_factory):
+    made: dict[str, tuple] = {}
+    try:
+        for backend in ("sqlite", "postgres"):
+            made[backend] = await asyncio.to_thread(make_database, backend, tmp_path_factory.mktemp(f"twin-{backend}"))
+        engines = {backend: create_engine(url) for backend, (url, _drop) in made.items()}
+        try:
+            seeded = {}
+            for backend, engine in engines.items():  # seeded alike: the same ids
+                async with engine.connect() as conn:
+                    seeded[backend] = [(await conn.execute(select(t.c.id, t.c[name]).order_by(t.c.id))).all()
+                                       for t, name in ((categories, "code"), (users, "username"))]
+            assert seeded["sqlite"] == seeded["postgres"]
+            yield engines
+        finally:
+            for engine in engines.values():
+                await engine.dispose()
+    finally:
+        for _url, drop in made.values():
+            await asyncio.to_thread(drop)
+
+
+async def _align_ids(engine) -> None:
+    """The next id of every table as SQLite hands it out (the largest + 1): PostgreSQL's sequences also move on
+    rolled back or conflicting inserts, and the compared rows carry ids."""
+    if engine.dialect.name != "postgresql":
+        return
+    async with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            column = table.autoincrement_column
+            if column is not None and column.name == "id":
+                await conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                        f"coalesce(max(id), 0) + 1, false) FROM {table.name}"))
+
+
+async def _assert_same_rows(twins, tables=PARITY_TABLES) -> None:
+    seen = {}
+    for backend, engine in twins.items():
+        async with engine.connect() as conn:
+            seen[backend] = {t.name: sorted(map(dict, (await conn.execute(select(t))).mappings()), key=repr)
+                             for t in tables}
+    for t in tables:
+        assert seen["sqlite"][t.name] == seen["postgres"][t.name], f"{t.name} differs between SQLite and PostgreSQL"
+
+
+async def _on_both(twins, work, tables=PARITY_TABLES) -> dict:
+    """`work(conn, backend)` on each database, committed; then the rows must be the same."""
+    out = {}
+    for backend, engine in twins.items():
+        await _align_ids(engine)
+        async with engine.connect() as conn:
+            out[backend] = await work(conn, backend)
+            await conn.commit()
+    await _assert_same_rows(twins, tables)
+    return out
+
+
+async def test_the_submit_and_action_plans_write_the_same_rows_on_both_databases(twins, tmp_path, monkeypatch):
+    from phananh.auth.principal import ANONYMOUS
+    from phananh.config import Settings
+    from phananh.demo.seed import _principal
+    from phananh.reports import media as media_store
+    from phananh.reports import service
+    from phananh.reports.schemas import ReportSubmit
+    from tests.support import report_body
+
+    settings = Settings(database_url="sqlite+aiosqlite://", media_dir=tmp_path, var_dir=tmp_path)
+    token = {"next": ""}
+    monkeypatch.setattr(service, "new_tracking_token", lambda: token["next"])  # the same on both databases
+
+    async def stored(uploads, _settings):  # the media store is not under test: the same paths on both
+        return [f"parity/{u.sha256}.jpg" for u in uploads]
+
+    monkeypatch.setattr(media_store, "store_all", stored)
+    async with twins["sqlite"].connect() as conn:
+        dispatcher, handler = await _principal(conn, "dispatcher"), await _principal(conn, "handler.so-xay-dung")
+    photos = [media_store.Upload(f"{n}.jpg", bytes([n]) * 64, "image/jpeg", "photo", f"{n:064x}") for n in (1, 2)]
+
+    async def submit(name, body, *, at, key=None, uploads=(), principal=ANONYMOUS, channel="api"):
+        token["next"] = f"parity-{name}"
+
+        async def work(conn, _backend):
+            done = await service.submit_report(conn, data=ReportSubmit.model_validate(body), uploads=list(uploads),
+                                               principal=principal, settings=settings, now=at,
+                                               idempotency_key=key, channel=channel)
+            return done.report_id, done.created
+        ids = await _on_both(twins, work)
+        assert ids["sqlite"] == ids["postgres"]
+        return ids["sqlite"][0]
+
+    async def act(report_id, action, body, principal, *, at, tracking_token=None):
+        async def work(conn, _backend):
+            await service.apply_action(conn, report_id=report_id, action=action, body=body, principal=principal,
+                                       now=at, settings=settings, tracking_token=tracking_token)
+        await _on_both(twins, work)
+
+    hour = timedelta(hours=1)
+    a = await submit("a", report_body(), at=T0, key="parity-a", uploads=photos)
+    assert await submit("a", report_body(), at=T0 + hour, key="parity-a", uploads=photos) == a  # a retry: no rows
+    b = await submit("b", report_body(anonymous=True, consent=False, reporter=None, urgent_hint=True),
+                     at=T0 + 2 * hour, principal=dispatcher, channel="hotline")
+    c = await submit("c", report_body(), at=T0 + 3 * hour)
+    await act(a, "assign", {"agency": "so-xay-dung"}, dispatcher, at=T0 + 4 * hour)
+    await act(a, "log_contact", {"contact": "Nguyễn Văn Bảy", "channel": "phone", "outcome": "Đã gọi"}, dispatcher,
+              at=T0 + 5 * hour)
+    await act(a, "reclassify", {"category": "ve-sinh-moi-truong", "reason": "Rác"}, dispatcher, at=T0 + 6 * hour)
+    await act(a, "respond", {"message": "Đã tiếp nhận"}, handler, at=T0 + 30 * hour)
+    await act(a, "resolve", {"result": "Đã dọn"}, handler, at=T0 + 100 * hour)  # late
+    await act(a, "publish", {}, dispatcher, at=T0 + 101 * hour)
+    await act(a, "rate", {"score": 4}, ANONYMOUS, at=T0 + 102 * hour, tracking_token="parity-a")
+    await act(a, "close", {}, dispatcher, at=T0 + 103 * hour)
+    await act(b, "flag_urgent", {"reason": "Nguy hiểm"}, dispatcher, at=T0 + 3 * hour)
+    await act(b, "assign", {"agency": "so-xay-dung"}, dispatcher, at=T0 + 4 * hour)
+    await act(b, "return", {"reason": "Sai thẩm quyền"}, handler, at=T0 + 5 * hour)
+    await act(b, "reject", {"reason": "Không thuộc phạm vi"}, dispatcher, at=T0 + 6 * hour)
+    await act(c, "merge", {"into": a}, dispatcher, at=T0 + 7 * hour)
+    async with twins["postgres"].connect() as conn:  # the story wrote what it meant to, on both
+        assert (await conn.execute(select(func.count()).select_from(media))).scalar_one() == 2
+        assert (await conn.execute(select(func.count()).select_from(stats_stages))).scalar_one() > 0
+        assert (await conn.execute(select(func.sum(stats_ratings.c.n)))).scalar_one() == 1
+
+
+def _cells(table, key: tuple[str, ...], values: dict, sums: tuple[str, ...]):
+    row = st.fixed_dictionaries({c: values[c] for c in key})
+    return st.lists(st.builds(lambda r, n: {**r, **dict.fromkeys(sums, n)}, row, st.integers(-3, 5)),
+                    min_size=1, max_size=6).map(lambda rows: Step(table, rows, mode="add", conflict=key, sums=sums))
+
+
+_DAYS = st.sampled_from([date(2026, 3, 2), date(2026, 3, 3)])
+_COUNTER_STEPS = st.one_of(
+    _cells(stats_daily, DAILY_KEY, {"day": _DAYS, "dim": st.just("parity"), "key": st.sampled_from("ab"),
+                                    "shard": st.integers(0, 2)}, ("n",)),
+    _cells(stats_stages, ("day", "stage", "agency_id", "category_id", "area_id", "outcome", "bucket", "shard"),
+           {"day": _DAYS, "stage": st.sampled_from(["respond", "publish"]), "agency_id": st.just(0),
+            "category_id": st.just(1), "area_id": st.just(0), "outcome": st.sampled_from(["on_time", "late"]),
+            "bucket": st.just(1), "shard": st.integers(0, 1)}, ("n", "seconds")),
+    st.lists(st.sampled_from(["received", "assigned"]), min_size=1, max_size=2).map(lambda statuses: Step(
+        stats_report_facts, [{"report_id": 10**12 + i, "day": date(2026, 3, 2), "category_id": 1, "area_id": 0,
+                              "agency_id": 0, "status": s, "urgent": False, "contacted": False, "rating": 0}
+                             for i, s in enumerate(statuses)], mode="replace", conflict=("report_id",))),
+    st.just(Step(stats_report_facts, [{"report_id": 10**12, "day": date(2026, 3, 2), "category_id": 1,
+                                       "area_id": 0, "agency_id": 0, "status": "received", "urgent": False,
+                                       "contacted": False, "rating": 0}] * 2, mode="replace",
+                 conflict=("report_id",))),  # one key twice: refused
+)
+
+
+@given(plan=st.lists(_COUNTER_STEPS, min_size=1, max_size=4), alone=st.booleans())
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+async def test_counter_plans_write_the_same_cells_on_both_databases(twins, plan, alone):
+    """Adds to one cell in one step or several, net zero or negative, replaces: the same cells on both
+    databases, through PostgreSQL's own-transaction path (`alone`) or inside the caller's transaction."""
+    try:
+        checked(plan)
+    except PlanError as error:
+        for engine in twins.values():  # refused on both with the same error, before anything is sent
+            async with engine.connect() as conn:
+                with pytest.raises(PlanError, match=re.escape(str(error))):
+                    await Batch(plan).run(conn)
+        return
+
+    async def work(conn, _backend):
+        if not alone:
+            await conn.begin()
+            await conn.execute(text("SELECT 1"))
+        await Batch(plan).run(conn)
+
+    await _on_both(twins, work, COUNTER_TABLES)

@@ -13,24 +13,20 @@ import asyncio
 import os
 import sys
 import time
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import asyncpg  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from bench.scratch import progress_for, scratch_database  # noqa: E402
 from phananh.audit.seal import seal  # noqa: E402
 from phananh.audit.verify import verify  # noqa: E402
-from phananh.db import create_engine  # noqa: E402
-from phananh.migrate import upgrade  # noqa: E402
 
-SERVER = os.environ.get("PHANANH_BENCH_PG_URL") or os.environ.get(
-    "PHANANH_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 EVENTS = int(os.environ.get("BENCH_AUDIT_EVENTS", 100_000))
-T0 = time.monotonic()
+progress = progress_for("audit")
 
 GENERATE = [
     """INSERT INTO categories (id, code, name_vi, name_en, hint_vi, hint_en, group_code, keywords, out_of_scope, active)
@@ -52,27 +48,8 @@ GENERATE = [
 ]
 
 
-def progress(message: str) -> None:
-    print(f"[audit {time.monotonic() - T0:6.1f} s] {message}", file=sys.stderr, flush=True)
-
-
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(SERVER.replace("postgresql+asyncpg://", "postgresql://"), timeout=10)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 async def main() -> int:
-    name = f"phananh_bench_audit_{uuid.uuid4().hex[:8]}"
-    url = SERVER.rsplit("/", 1)[0] + "/" + name
-    progress(f"creating database {name} for {EVENTS:,} events")
-    await _admin(f'CREATE DATABASE "{name}"')
-    engine = None
-    try:
-        await asyncio.to_thread(upgrade, url)
-        engine = create_engine(url)
+    async with scratch_database("audit", progress, f"for {EVENTS:,} events") as (_url, engine):
         now = datetime.now(timezone.utc)
         async with engine.begin() as conn:
             await conn.execute(text("SET LOCAL synchronous_commit = off"))
@@ -92,11 +69,6 @@ async def main() -> int:
                  f" ({verify_cpu:.2f} s of this process's CPU): {'ok' if result.ok else result.problem.english()}")
         if not result.ok or sealed.events != EVENTS:
             return 1
-    finally:
-        if engine is not None:
-            await engine.dispose()
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        progress("temporary database dropped")
     print(f"audit chain over {EVENTS:,} events: seal {seal_s:.2f} s, verify {verify_s:.2f} s"
           f" (load average {os.getloadavg()[0]:.1f})")
     print(f"RESULT audit_events={EVENTS} audit_seal_per_s={EVENTS / seal_s:.0f} audit_verify_per_s={EVENTS / verify_s:.0f}"

@@ -31,34 +31,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from bench.scratch import progress_for, scratch_database  # noqa: E402
 from phananh.db import create_engine  # noqa: E402
-from phananh.migrate import upgrade  # noqa: E402
 from phananh.stats.buckets import EDGES  # noqa: E402
 from phananh.stats.rebuild import clear_statements, marginal_statements, report_statements  # noqa: E402
 
-SERVER = os.environ.get("PHANANH_BENCH_PG_URL") or os.environ.get(
-    "PHANANH_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 ROWS = int(os.environ.get("BENCH_DASHBOARD_ROWS", 1_000_000))
 CALLS = int(os.environ.get("BENCH_DASHBOARD_CALLS", 200))
 DAYS = 730
 PASSWORD = "bench-mat-khau"
-T0 = time.monotonic()
-
-
-def progress(message: str) -> None:
-    print(f"[dashboard {time.monotonic() - T0:6.1f} s] {message}", file=sys.stderr, flush=True)
-
-
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(SERVER.replace("postgresql+asyncpg://", "postgresql://"), timeout=10)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+progress = progress_for("dashboard")
 
 
 # Two years of reports, newest last. Old ones are mostly closed; the last weeks hold the open backlog.
@@ -272,17 +257,10 @@ def export_peak(url: str) -> tuple[float, float, int, float]:
 
 
 async def main() -> None:
-    name = f"phananh_bench_dash_{uuid.uuid4().hex[:8]}"
-    await _admin(f'CREATE DATABASE "{name}"')
-    url = SERVER.rsplit("/", 1)[0] + "/" + name
-    try:
-        await asyncio.to_thread(upgrade, url)
+    async with scratch_database("dash", progress) as (url, engine):
         now = datetime.now(timezone.utc).replace(microsecond=0)
-        engine = create_engine(url)
-        try:
-            await generate(engine, now)
-        finally:
-            await engine.dispose()
+        await generate(engine, now)
+        await engine.dispose()
         times, body = await time_overview(url, now)
         day_from, day_to = date.fromisoformat(body["period"]["from"]), date.fromisoformat(body["period"]["to"])
         progress(f"overview ({day_from} – {day_to}, {body['totals']['received']:,} reports in the period, "
@@ -295,8 +273,6 @@ async def main() -> None:
         print(f"overview p50={statistics.median(times):.1f}ms groupby p50={statistics.median(gb):.1f}ms "
               f"export_rows={rows} export_s={seconds:.1f} export_idle_peak_mb={before:.0f}")
         print(f"RESULT dashboard_p95_ms={x:.1f} groupby_p95_ms={y:.1f} ratio={y / x:.1f} export_csv_peak_mb={after:.0f}")
-    finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

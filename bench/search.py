@@ -16,28 +16,24 @@ import os
 import statistics
 import sys
 import time
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import asyncpg  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from bench.scratch import progress_for, scratch_database  # noqa: E402
 from phananh.auth.principal import Principal  # noqa: E402
-from phananh.db import create_engine  # noqa: E402
 from phananh.demo.seed import seed_reference  # noqa: E402
-from phananh.migrate import upgrade  # noqa: E402
 from phananh.reports import queries  # noqa: E402
 from phananh.reports.search import fold  # noqa: E402
 from phananh.workflow import Role  # noqa: E402
 
-SERVER = os.environ.get("PHANANH_BENCH_PG_URL") or os.environ.get(
-    "PHANANH_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 ROWS = int(os.environ.get("BENCH_SEARCH_ROWS", 1_000_000))
 REPEAT = int(os.environ.get("BENCH_SEARCH_REPEAT", 10))
-T0 = time.monotonic()
+progress = progress_for("search")
 
 TOPICS = ["Sạt lở bờ kè", "Ổ gà trên đường", "Ngập úng khu dân cư", "Rác thải sinh hoạt", "Đèn đường hỏng",
           "Cây xanh ngã đổ", "Lấn chiếm vỉa hè", "Tiếng ồn karaoke", "Nước thải ra kênh", "Cháy rừng tràm",
@@ -49,22 +45,6 @@ PLACES = ["đường Lý Thường Kiệt", "đường Trần Hưng Đạo", "�
 # What people type: common topics, a place, a topic at a place, rare words, nothing.
 QUERIES = ["sat lo", "o ga", "SẠT LỞ", "ngap ung", "den duong hong", "khanh binh", "duong tran hung dao",
            "ap rach goc", "xang phung hiep", "khong co gi ca"]
-
-
-def progress(message: str) -> None:
-    print(f"[search {time.monotonic() - T0:6.1f} s] {message}", file=sys.stderr, flush=True)
-
-
-def _dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://")
-
-
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(_dsn(SERVER), timeout=10)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 def _array(items: list[str]) -> str:
@@ -131,14 +111,7 @@ async def _time_queries(engine, now: datetime) -> tuple[list[float], dict[str, t
 
 
 async def main() -> int:
-    name = f"phananh_bench_search_{uuid.uuid4().hex[:8]}"
-    url = SERVER.rsplit("/", 1)[0] + "/" + name
-    progress(f"creating database {name} for {ROWS:,} reports")
-    await _admin(f'CREATE DATABASE "{name}"')
-    engine = None
-    try:
-        await asyncio.to_thread(upgrade, url)
-        engine = create_engine(url)
+    async with scratch_database("search", progress, f"for {ROWS:,} reports") as (_url, engine):
         now = datetime.now(timezone.utc)
         await _load(engine, now)
         samples, per_query = await _time_queries(engine, now)
@@ -147,11 +120,6 @@ async def main() -> int:
         async with engine.connect() as conn:
             plan = await conn.execute(text("EXPLAIN SELECT count(*) FROM reports WHERE search_text LIKE '%sat lo%'"))
             progress("plan: " + " / ".join(line for (line,) in plan if "Scan" in line).strip())
-    finally:
-        if engine is not None:
-            await engine.dispose()
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        progress("temporary database dropped")
     samples.sort()
     p95 = samples[max(0, int(len(samples) * 0.95) - 1)]
     p50 = statistics.median(samples)

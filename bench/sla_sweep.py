@@ -14,21 +14,17 @@ import asyncio
 import os
 import sys
 import time
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import asyncpg  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from phananh.db import create_engine  # noqa: E402
-from phananh.migrate import upgrade  # noqa: E402
+from bench.scratch import progress_for, scratch_database  # noqa: E402
 from phananh.sla.scheduled import BATCH, flag_statement  # noqa: E402
 
-SERVER = os.environ.get("PHANANH_BENCH_PG_URL") or os.environ.get(
-    "PHANANH_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 ROWS = int(os.environ.get("BENCH_SWEEP_ROWS", 1_000_000))
 REPEAT = int(os.environ.get("BENCH_SWEEP_REPEAT", 5))
 # The work of one sweep: one clock in ten thousand just became overdue, one just became at risk.
@@ -37,23 +33,7 @@ BACKLOG_EVERY = 20  # one in twenty is long overdue, already flagged, still open
 # Indexes that could serve the sweep: its own partial ones (0003) and the running-clock ones (0001).
 SWEEP_INDEXES = ("ix_sla_clocks_sweep_overdue", "ix_sla_clocks_sweep_at_risk",
                  "ix_sla_clocks_running_due", "ix_sla_clocks_running_risk")
-T0 = time.monotonic()
-
-
-def progress(message: str) -> None:
-    print(f"[sla_sweep {time.monotonic() - T0:6.1f} s] {message}", file=sys.stderr, flush=True)
-
-
-def _dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://")
-
-
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(_dsn(SERVER), timeout=10)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+progress = progress_for("sla_sweep")
 
 
 GENERATE = [
@@ -139,14 +119,7 @@ def _positional(compiled) -> tuple:
 
 
 async def main() -> int:
-    name = f"phananh_bench_sweep_{uuid.uuid4().hex[:8]}"
-    url = SERVER.rsplit("/", 1)[0] + "/" + name
-    progress(f"creating database {name} for {ROWS:,} open reports")
-    await _admin(f'CREATE DATABASE "{name}"')
-    engine = None
-    try:
-        await asyncio.to_thread(upgrade, url)
-        engine = create_engine(url)
+    async with scratch_database("sweep", progress, f"for {ROWS:,} open reports") as (_url, engine):
         now = datetime.now(timezone.utc)
         await _load(engine, now)
         indexed, flagged, plan = await _time_sweep(engine, now)
@@ -159,11 +132,6 @@ async def main() -> int:
         if flagged_bare != flagged:
             progress("the two runs flagged different clocks: the figures are not comparable")
             return 1
-    finally:
-        if engine is not None:
-            await engine.dispose()
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        progress("temporary database dropped")
     print(f"sweep over {ROWS:,} running clocks ({flagged['overdue']} to flag overdue, {flagged['at_risk']} at risk)")
     print(f"RESULT sla_sweep_ms={indexed:.1f} sla_sweep_noindex_ms={bare:.1f} ratio={bare / indexed:.1f}")
     return 0

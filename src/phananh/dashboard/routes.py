@@ -32,7 +32,8 @@ router = APIRouter(include_in_schema=False)
 JS_TEXTS = {
     "status": labels.STATUS, "stage": labels.STAGE,  # the site's own labels
     "scope": "Scope: {name}", "province": "Whole province", "portal": "Provincial Portal",
-    "live_on": "Live", "live_off": "Connection lost, retrying…",  # the dot is drawn by dashboard.css "none_overdue": "No overdue reports.",
+    "live_on": "Live", "live_off": "Connection lost, retrying…",  # the dot is drawn by dashboard.css
+    "live_paused": "Live updates paused; they resume by themselves", "none_overdue": "No overdue reports.",
     "reports": "Reports", "stars": "{n} stars", "minutes": "{n} min", "hours": "{n} h", "days": "{n} d",
     "open_queue": "Open the overdue queue of {name}", "open_report": "Open report {code}",
     "sample": "n={n}",

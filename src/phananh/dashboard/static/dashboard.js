@@ -158,6 +158,15 @@
     source.onopen = () => { const el = document.getElementById("live"); el.textContent = T.live_on; el.className = "live on"; scheduleRefresh(); };
     source.onerror = () => { const el = document.getElementById("live"); el.textContent = T.live_off; el.className = "live off"; };
     source.onmessage = () => scheduleRefresh();
+    // The server's own word on live updates: paused while Redis is unreachable (the stream stays open), then on
+    // again, when the figures are refetched (events were missed meanwhile).
+    source.addEventListener("live", (e) => {
+      let msg;
+      try { msg = JSON.parse(e.data); } catch (err) { return; }
+      const el = document.getElementById("live");
+      if (msg.state === "paused") { el.textContent = T.live_paused; el.className = "live off"; return; }
+      el.textContent = T.live_on; el.className = "live on"; scheduleRefresh();
+    });
   }
 
   form.addEventListener("change", () => {

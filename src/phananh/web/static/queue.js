@@ -54,6 +54,15 @@
       lost = false;
     };
     source.onerror = function () { lost = true; state.textContent = state.dataset.off; };
+    // Live updates paused by the server (Redis unreachable), then on again: as a lost and a reopened stream.
+    source.addEventListener("live", function (e) {
+      let msg;
+      try { msg = JSON.parse(e.data); } catch (err) { return; }
+      if (msg.state === "paused") { lost = true; state.textContent = state.dataset.off; return; }
+      state.textContent = state.dataset.on;
+      if (lost) { changed = true; show(); }
+      lost = false;
+    });
     source.onmessage = function (e) {
       let msg;
       try { msg = JSON.parse(e.data); } catch (err) { return; }

@@ -25,6 +25,7 @@ from phananh.ops import health as ops_health
 from phananh.ops import logging as ops_logging
 from phananh.ops import metrics as ops_metrics
 from phananh.ops import rules as ops_rules
+from phananh.ops import tracing as ops_tracing
 from phananh.privacy.pages import router as privacy_pages
 from phananh.privacy.routes import router as privacy_router
 from phananh.reports.routes import router as reports_router
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await asyncio.to_thread(store_for, settings)
         app.state.engine = create_engine(settings.database_url, pool_size=settings.pool_size,
                                          max_overflow=settings.pool_max_overflow, pool_timeout=settings.pool_timeout)
+        ops_tracing.trace_engine(app, app.state.engine)  # statements as spans, when tracing is on
         from phananh.demo.marker import refuse_demo_in_production
 
         await refuse_demo_in_production(app.state.engine, settings.env)  # production never serves demo data
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await live.close(app)
         await rate_limits.close(app)
         await app.state.engine.dispose()
+        ops_tracing.shutdown(app)  # what is still buffered goes to the collector
 
     app = FastAPI(
         title="Phản ánh hiện trường API",
@@ -120,6 +123,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outside even that: a shed request's 503 gets the headers too (a list appended, nothing else).
     app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age,
                        img_sources=[*dashboard_pages.tile_urls(settings), *settings.csp_extra_img_src.split()])
+    # With PHANANH_OTEL_ENDPOINT: spans per request and per statement (phananh.ops.tracing), inside the request id.
+    ops_tracing.install(app, settings)
     # Outermost: every answer is counted (a shed 503 too) and carries its X-Request-Id (phananh.ops).
     app.add_middleware(ops_metrics.RequestMetrics)
     app.add_middleware(ops_logging.RequestId)

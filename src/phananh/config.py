@@ -207,6 +207,10 @@ class Settings(BaseSettings):
     metrics_allow_networks: str = "127.0.0.1/32,::1/128"
     # "text" (make run) or "json" (one JSON object per line with the request id; recommended in production).
     log_format: str = "text"
+    # OpenTelemetry traces to this OTLP/HTTP collector, e.g. http://otel-collector:4318 (phananh.ops.tracing; needs
+    # the [otel] extra): a span per request and per SQL statement with its text, tagged with the request id.
+    # Unset: no tracing, and OpenTelemetry's SDK is never imported.
+    otel_endpoint: str | None = None
     # Safety net under the push (PostgreSQL NOTIFY): each process compares its cached directory/calendar/SLA
     # version with the database's at most this often; 0 compares on every use.
     rules_check_seconds: float = 1.0

@@ -44,6 +44,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phananh.db import metadata
+from phananh.ops import tracing
 
 Mode = Literal["insert", "insert_once", "add", "replace"]
 _MODES = ("insert", "insert_once", "add", "replace")
@@ -303,7 +304,8 @@ async def _run_postgresql(conn: AsyncConnection, steps: list[Step], shape: tuple
         # Part of the caller's transaction: through SQLAlchemy, which begins it on the driver if nothing ran yet.
         record = (await conn.exec_driver_sql(sql, tuple(params))).first()
     else:
-        record = await _fetchrow_alone(conn, sql, params)
+        with tracing.statement_span(conn.dialect.name, sql):  # SQLAlchemy's events do not see it (ops.tracing)
+            record = await _fetchrow_alone(conn, sql, params)
     return dict(zip(names, record)) if names else {}
 
 

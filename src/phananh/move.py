@@ -26,6 +26,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ColumnElement,
     Integer,
     MetaData,
     String,
@@ -291,7 +292,7 @@ async def _copy_table(source: AsyncConnection, target: AsyncEngine, table: Table
 
 async def _fill_self_refs(source: AsyncConnection, conn: AsyncConnection, table: Table, key: Column,
                           refs: list[Column], batch_rows: int) -> None:
-    cond = refs[0].isnot(None)
+    cond: ColumnElement[bool] = refs[0].isnot(None)
     for col in refs[1:]:
         cond = cond | col.isnot(None)
     pairs = (await source.execute(select(key, *refs).where(cond))).all()
@@ -342,6 +343,8 @@ async def move(source_url: str, target_url: str, *, settings: Settings | None = 
     if media_to:
         from phananh.media_store import open_store
 
+        if settings is None:  # (was an AttributeError here, and no media copied further down)
+            raise ValueError("move(media_to=...) needs settings: the store the media are copied from")
         try:
             open_store(media_to, settings)
         except ValueError as exc:
@@ -372,8 +375,8 @@ async def move(source_url: str, target_url: str, *, settings: Settings | None = 
             await snap.close()
         audit = await verify(target)
         audit_message = ("nothing sealed yet" if audit.ok and audit.head is None else
-                         f"{audit.events_checked} events in {audit.blocks_checked} blocks hold" if audit.ok else
-                         audit.problem.english())
+                         f"{audit.events_checked} events in {audit.blocks_checked} blocks hold"
+                         if audit.problem is None else audit.problem.english())
         media = await asyncio.to_thread(copy_media, settings, media_to) if settings and media_to else None
         result = MoveResult(tables=checks, resumed=resumed, audit_ok=audit.ok, audit_message=audit_message,
                             media=media)

@@ -30,7 +30,7 @@ async def verify_now(web: FormWeb):
     engine = web.request.app.state.engine
     result = await verify.verify(engine)
     await verify.record(engine, result, by=p.signed_in_username)
-    if result.ok:
+    if result.problem is None:  # ok
         web.flash("ok", web._("Verified: the record holds."))
     else:
         web.flash("error", web._("The verification found a problem: {problem}", problem=result.problem.text(web.lang)))

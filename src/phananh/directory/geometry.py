@@ -19,6 +19,7 @@ def boundary_problem(boundary: object) -> str | None:
     kind, coords = boundary.get("type"), boundary.get("coordinates")
     if set(boundary) - {"type", "coordinates"}:
         return f"unexpected keys: {', '.join(sorted(set(boundary) - {'type', 'coordinates'}))}"
+    polygons: list | None
     if kind == "Polygon":
         polygons = [coords]
     elif kind == "MultiPolygon":

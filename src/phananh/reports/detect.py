@@ -116,7 +116,7 @@ def _has_characters(patch: np.ndarray, contour, origin) -> bool:
     the plate's, in one or two rows) and narrower than tall."""
     if patch.size == 0:
         return False
-    mask = np.zeros(patch.shape, np.uint8)
+    mask: np.ndarray = np.zeros(patch.shape, np.uint8)
     cv2.drawContours(mask, [contour - np.array(origin)], -1, 255, -1)
     mask = cv2.erode(mask, np.ones((3, 3), np.uint8))
     inside = patch[mask > 0]

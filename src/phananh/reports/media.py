@@ -12,7 +12,7 @@ import tempfile
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 from urllib.parse import quote
 
 import filetype
@@ -55,9 +55,9 @@ class Upload:
             weakref.finalize(self, _unlink_quietly, self.spooled)
 
 
-def check_upload(filename: str, data: bytes, settings: Settings) -> Upload:
+def check_upload(filename: str, data: bytes, settings: Settings) -> Upload | None:
     """Refuse what is not a photo or a short video, by looking at the bytes themselves (CPU-bound: call it in a
-    thread, as `accept_upload` does)."""
+    thread, as `accept_upload` does); None for empty `data`."""
     with tempfile.SpooledTemporaryFile(max_size=_CHUNK) as f:
         f.write(data)
         return _accept(f, filename, settings)
@@ -69,7 +69,7 @@ async def accept_upload(file: BinaryIO, filename: str, settings: Settings) -> Up
     return await asyncio.to_thread(_accept, file, filename, settings)
 
 
-def _accept(f: BinaryIO, name: str, settings: Settings) -> Upload | None:
+def _accept(f: IO[bytes], name: str, settings: Settings) -> Upload | None:
     f.seek(0, os.SEEK_END)
     size = f.tell()
     if size == 0:
@@ -104,7 +104,7 @@ def _check_size(name: str, size: int, limit: int) -> None:
                        name=name, limit=limit // 2**20)
 
 
-def _spool(f: BinaryIO, settings: Settings) -> tuple[Path, str]:
+def _spool(f: IO[bytes], settings: Settings) -> tuple[Path, str]:
     """Copy a video to a durable temporary file on local disk (for a folder store, beside it: `store` moves it)."""
     incoming = store_for(settings).incoming
     incoming.mkdir(parents=True, exist_ok=True)

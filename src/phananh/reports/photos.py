@@ -73,7 +73,7 @@ def encode_jpeg(img: Image.Image, *, keep_exif: bytes | None = None, max_side: i
         img = img.copy()
         img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    options = {"quality": quality}
+    options: dict[str, int | bytes] = {"quality": quality}
     if keep_exif and len(keep_exif) <= 65_000:  # a JPEG's APP1 segment holds at most 64 KB
         options["exif"] = keep_exif
     icc = img.info.get("icc_profile")
@@ -92,7 +92,7 @@ def _not_an_image(name: str) -> ApiError:
     return ApiError(415, "unsupported_file_type", "The file {name} is not a valid image.", name=name)
 
 
-def _ends_where_the_image_ends(fmt: str, data: bytes) -> bool:
+def _ends_where_the_image_ends(fmt: str | None, data: bytes) -> bool:
     """No second file hidden after the image (a polyglot that a browser could sniff as HTML or script).
 
     PNG ends at IEND, WebP at its RIFF size, HEIF at its last top-level box. JPEG trailers are common and harmless

@@ -3,14 +3,17 @@ emoji and symbol characters (which each phone draws differently, or as a box).""
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 
 from phananh.web.templating import shorten
-from tests.support import report_in_state
+from tests.support import AGENCY, report_in_state
 from tests.web.test_pages import browser, sign_in  # noqa: F401  (the fixture)
 
 FAVICON = '<link rel="icon" href="/static/icons/favicon.svg" type="image/svg+xml">'
@@ -98,11 +101,41 @@ async def test_rendered_pages_show_drawn_icons_not_emoji(browser, client, tokens
     for path in (f"/portal/phan-anh/{created['id']}", "/portal", "/dashboard", "/admin", "/admin/lich",
                  "/admin/nguoi-dung", "/admin/phan-luong", "/thong-bao"):
         pages[path] = (await browser.get(path)).text
-    for path, html in pages.items():
-        assert "<html" in html, path
-        assert not PICTOGRAPH.search(html), f"{path}: {PICTOGRAPH.findall(html)}"
+    for path, text in pages.items():
+        assert "<html" in text, path
+        assert not PICTOGRAPH.search(text), f"{path}: {PICTOGRAPH.findall(text)}"
     rated = pages[page]
     rating = rated.split('id="rate-title"', 1)[1].split("</section>", 1)[0]
     assert rating.count('form.svg#star"') == 4 and "4/5" in rating  # four drawn stars beside the words
     assert 'form.svg#check"' in rated  # the stepper's done steps
     assert 'form.svg#menu"' in rated  # the phone header's menu button
+
+
+def _cut(title: str, limit: int) -> str:
+    cut = shorten(title, limit)
+    assert cut.endswith("…") and title.startswith(cut[:-1] + " "), cut  # a whole-word cut of this title
+    return cut
+
+
+async def test_queue_cards_and_map_pins_cut_long_titles_on_whole_words(browser, client, tokens):  # noqa: F811
+    """The Portal queue and the agency inbox (cards and map pins) and the public map's pins."""
+    tag = uuid.uuid4().hex[:6]
+    title = (f"Đèn chiếu sáng {tag} trên tuyến đường ven sông bị hỏng hàng loạt từ nhiều tuần nay, buổi tối người "
+             "đi đường không nhìn thấy ổ gà và vật cản phía trước")
+    published = await report_in_state(client, tokens, "published", title=title)
+    assigned = await report_in_state(client, tokens, "assigned", title=title)
+
+    public = (await browser.get("/cong-khai", params={"q": tag})).text
+    points = json.loads(html.unescape(re.search(r'data-points="([^"]*)"', public).group(1)))
+    assert [p["title"] for p in points if p["code"] == published["code"]] == [_cut(title, 60)]
+
+    await sign_in(browser, "dispatcher")
+    queue = (await browser.get("/portal", params={"q": tag, "status": "assigned"})).text
+    assert title not in queue and f"<div>{_cut(title, 120)}</div>" in queue
+    pins = json.loads(html.unescape(re.search(r"data-points='([^']*)'", queue).group(1)))
+    assert [p["title"] for p in pins if p["code"] == assigned["code"]] == [_cut(title, 80)]
+
+    async with httpx.AsyncClient(transport=browser._transport, base_url="http://testserver") as handler:
+        await sign_in(handler, f"handler.{AGENCY}")
+        inbox = (await handler.get("/agency", params={"q": tag})).text
+    assert title not in inbox and f"<div>{_cut(title, 120)}</div>" in inbox

@@ -15,7 +15,7 @@ from phananh.web import consoles
 from phananh.web.citizen import report_body_from_form
 from phananh.web.forms import errors_from_api, submit_errors, text_fields
 from phananh.web.session import FormWeb, PageWeb, Web, require_staff
-from phananh.web.templating import render
+from phananh.web.templating import render, shorten
 from phananh.workflow import OPEN_STATES, Role, Status
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -74,7 +74,7 @@ def queue_points(result: dict) -> list[dict]:
     for r in result["items"]:
         if r["location"]:
             d = r["deadlines"][0] if r["deadlines"] else None
-            out.append({"id": r["id"], "code": r["code"], "title": r["title"] or r["description"][:80],
+            out.append({"id": r["id"], "code": r["code"], "title": shorten(r["title"] or r["description"], 80),
                         "lat": r["location"]["lat"], "lon": r["location"]["lon"], "urgent": r["urgent"],
                         "overdue": bool(d and d["overdue"])})
     return out

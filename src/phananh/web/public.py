@@ -16,7 +16,7 @@ from phananh.reports import queries
 from phananh.web import labels
 from phananh.web.session import PageWeb
 from phananh.web.stepper import flow_for
-from phananh.web.templating import render
+from phananh.web.templating import render, shorten
 
 router = APIRouter(prefix="/cong-khai", include_in_schema=False)
 PAGE_SIZE = 30
@@ -50,7 +50,7 @@ async def published(web: PageWeb, q: Annotated[str | None, Query(max_length=200)
         except ApiError:
             result = {"items": [], "total": 0, "page": 1, "page_size": PAGE_SIZE}
     points = [{"code": r["code"], "lat": r["location"]["lat"], "lon": r["location"]["lon"],
-               "title": r["title"] or r["description"][:60], "status": r["status"],
+               "title": shorten(r["title"] or r["description"], 60), "status": r["status"],
                "status_label": web._(labels.STATUS.get(r["status"], r["status"])),
                "tone": labels.STATUS_TONE.get(r["status"], "info")} for r in result["items"] if r["location"]]
     legend = [(tone, web._(label)) for tone, label in MAP_LEGEND]

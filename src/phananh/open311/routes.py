@@ -188,11 +188,11 @@ async def _fields(request: Request) -> dict[str, list[str]]:
                     raise Open311Error(413, "A file is larger than the limit.")
                 raise Open311Error(400, "The form data could not be read.")
             body = {}
-            for k, v in form.multi_items():
-                if isinstance(v, UploadFile):
-                    uploads.append((k, v))
+            for k, item in form.multi_items():
+                if isinstance(item, UploadFile):
+                    uploads.append((k, item))
                 else:
-                    body.setdefault(k, []).append(v)
+                    body.setdefault(k, []).append(item)
         # Body fields win over query fields of the same name.
         fields.update(body)
     if any("\x00" in v for values in fields.values() for v in values):

@@ -4,6 +4,7 @@ request in an extra task with a body stream between the two, which cost the subm
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlsplit
 
 from fastapi.responses import JSONResponse
@@ -43,7 +44,7 @@ class LanguageAndSizeLimit:
         if length is not None:
             cap = self.limits.cap(scope["path"], headers.get(b"content-type", b""))
             if not length.isdigit() or int(length) > cap:
-                return await _too_large(scope, send)
+                return await _too_large(scope, receive, send)
             return await self.app(scope, receive, send)
         if b"transfer-encoding" not in headers:  # no body at all
             return await self.app(scope, receive, send)
@@ -61,7 +62,7 @@ class LanguageAndSizeLimit:
                 if received > cap:
                     if not started:
                         refused = True
-                        await _too_large(scope, send)
+                        await _too_large(scope, receive, send)
                     raise BodyTooLarge()
             return message
 
@@ -82,10 +83,10 @@ class LanguageAndSizeLimit:
 _READ = frozenset((b"accept-language", b"content-length", b"content-type", b"transfer-encoding"))
 
 
-async def _too_large(scope, send) -> None:
+async def _too_large(scope, receive, send) -> None:
     body = JSONResponse(error_body("payload_too_large", gettext("The request is too large.")), 413,
                         headers={"Connection": "close"})  # the unread rest of the body is not waited for
-    await body(scope, None, send)
+    await body(scope, receive, send)
 
 
 def csp_source(url: str) -> str | None:
@@ -105,7 +106,7 @@ class SecurityHeaders:
     Styles may be inline ('unsafe-inline' in style-src): Leaflet, ECharts and Swagger UI write style attributes,
     and a style cannot run code; scripts may not."""
 
-    def __init__(self, app, *, img_sources: list[str] = (), hsts_max_age: int = 31_536_000):
+    def __init__(self, app, *, img_sources: Sequence[str] = (), hsts_max_age: int = 31_536_000):
         self.app = app
         images = " ".join(dict.fromkeys(s for s in map(csp_source, img_sources) if s))
         csp = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "

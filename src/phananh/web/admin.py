@@ -250,8 +250,8 @@ async def save(web: FormWeb, entity: str):
             await _save(conn, entity, fields, new)
     except ApiError as exc:
         fields.pop("password", None)
-        fields["active"] = fields.get("active") in ("1", "on", "true")
-        return await _entity_page(web, entity, values=fields, errors=errors_from_api(exc, web._), editing=not new,
+        values: dict[str, str | bool] = {**fields, "active": fields.get("active") in ("1", "on", "true")}
+        return await _entity_page(web, entity, values=values, errors=errors_from_api(exc, web._), editing=not new,
                                   status=422)
     web.flash("ok", web._("Saved."))
     return web.redirect(f"/admin/{entity}")

@@ -73,7 +73,7 @@ async def calendar_save(web: FormWeb):
         errors["kind"] = web._("Choose a kind.")
     if not remove and not f.get("name"):
         errors["name"] = web._("Fill in this field.")
-    if not errors:
+    if day is not None and not errors:
         try:
             async with web.request.app.state.engine.begin() as conn:
                 if remove:
@@ -84,7 +84,7 @@ async def calendar_save(web: FormWeb):
             sla_service.invalidate()
         except ApiError as exc:
             errors = errors_from_api(exc, web._)
-    if errors:
+    if errors or day is None:
         year = day.year if day else now.year
         return await _calendar(web, year, values=f, errors=errors, status=422)
     web.flash("ok", web._("Saved. Running deadlines were recomputed."))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from phananh.api.ids import BigId
 from phananh.directory import service as directory
+from phananh.errors import ApiError
 from phananh.reports import queries
 from phananh.web import consoles, lookups
 from phananh.web.session import FormWeb, PageWeb, require_staff
@@ -23,6 +24,8 @@ INBOX_STATES = {"open": ["assigned", "in_progress"], "resolved": ["resolved"], "
 async def inbox(web: PageWeb, view: Annotated[str, Query(pattern="^(open|resolved|done)$")] = "open",
                 q: Annotated[str | None, Query(max_length=200)] = None):
     p = require_staff(web, *ROLES)
+    if p.agency_id is None:  # agency roles are given one (auth.manage.check_staff_fields)
+        raise ApiError(403, "forbidden", "Your role may not do this.")
     now = web.request.app.state.clock()
     async with web.request.app.state.engine.begin() as conn:
         d = await directory.load(conn)

@@ -88,7 +88,7 @@ async def submit_without_javascript(web: FormWeb):
     body = report_body_from_form(fields, web.lang)
     data, errors = submit_errors(ReportSubmit, body, web._)
     refused = None
-    if not errors:
+    if data is not None:  # valid: no errors
         key = fields.get("idempotency_key") or None
         try:
             await limits.charge_submit(request, web.principal)

@@ -21,14 +21,14 @@ from phananh.web import labels, lookups
 from phananh.web.forms import body_for, errors_from_api, text_fields, uploads_from
 from phananh.web.session import Web
 from phananh.web.templating import render
-from phananh.workflow import ACTIONS, ForbiddenAction, InvalidState, Status, decide
+from phananh.workflow import ACTIONS, Action, ForbiddenAction, InvalidState, Status, decide
 
 WITH_FILES = {"resolve"}
 
 
 def allowed_actions(web: Web, status: str, agency_id: int | None) -> set[str]:
     actor = service.actor_for(web.principal, {"agency_id": agency_id, "reporter_user_id": None, "tracking_token": ""})
-    out = set()
+    out: set[str] = set()
     for name in ACTIONS:
         if name == "submit":
             continue
@@ -115,7 +115,7 @@ async def post_action(web: Web, report_id: int, action: str, *, template: str, b
     fields.pop("action", None)
     try:
         uploads = await uploads_from(form, app.state.settings) if action in WITH_FILES else []
-        body = body_for(ACTION_BODIES[action], fields)
+        body = body_for(ACTION_BODIES[Action(action)], fields)
         if action == "redact":
             body = _photo_boxes(body)
         if action == "publish" and body.get("public_text") == fields.get("original_result"):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from phananh.errors import ApiError
 from phananh.reports import media as media_store
 
+_M = TypeVar("_M", bound=BaseModel)
 # A person's words for each field that can be refused (English msgids).
 FIELD_MESSAGES = {
     "category": "Choose a category.",
@@ -44,7 +47,7 @@ def errors_from_validation(exc: ValidationError, _) -> dict[str, str]:
     return out
 
 
-def submit_errors(model: type[BaseModel], body: dict, _) -> tuple[BaseModel | None, dict[str, str]]:
+def submit_errors(model: type[_M], body: dict, _) -> tuple[_M | None, dict[str, str]]:
     """Validate a submit body; also report the model-level check (where?) when fields are missing, so that a
     person sees every problem at once (pydantic runs the model check only on valid fields)."""
     try:
@@ -86,7 +89,7 @@ async def uploads_from(form: FormData, settings, name: str = "files") -> list[me
 
 def body_for(model: type[BaseModel], fields: dict[str, str]) -> dict:
     """The subset of the form that the action's body model knows; empty optional text is left out."""
-    body = {}
+    body: dict[str, bool | int | str] = {}
     for name, info in model.model_fields.items():
         if name not in fields:
             if info.annotation is bool:

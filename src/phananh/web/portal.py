@@ -92,10 +92,10 @@ async def submit_for_caller(web: FormWeb):
     """A report taken on the phone (or in person...): the channel is recorded, the caller's identity kept."""
     principal = require_staff(web, Role.dispatcher)
     fields = text_fields(await web.request.form())
-    body = report_body_from_form(fields, fields.get("language") if fields.get("language") in ("vi", "en") else "vi")
+    body = report_body_from_form(fields, fields["language"] if fields.get("language") in ("vi", "en") else "vi")
     body["channel"] = fields.get("channel") if fields.get("channel") in CALLER_CHANNELS else "hotline"
     data, errors = submit_errors(ReportSubmit, body, web._)
-    if not errors:
+    if data is not None:  # valid: no errors
         try:
             async with web.request.app.state.engine.begin() as conn:
                 submitted = await service.submit_report(

@@ -15,7 +15,7 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, TypeVar
 from urllib.parse import quote, unquote
 
 from fastapi import Depends, FastAPI, Request
@@ -35,6 +35,7 @@ CSRF_COOKIE = "phananh_csrf"
 FLASH_COOKIE = "phananh_flash"
 LANG_COOKIE = "phananh_lang"
 CSRF_FIELD = "csrf_token"
+_R = TypeVar("_R", bound=Response)  # finish() gives back the response it was given
 
 
 class Redirect(Exception):
@@ -82,7 +83,7 @@ class Web:
         """A message shown on the next page (after a redirect)."""
         self.flashes_out.append((level, text))
 
-    def finish(self, response: Response) -> Response:
+    def finish(self, response: _R) -> _R:
         """Attach the cookies this request decided on."""
         for name, (value, options) in self.set_cookies.items():
             if value is None:
@@ -133,7 +134,8 @@ async def get_web(request: Request) -> Web:
     lang = pick_language(request.headers.get("accept-language"),
                          explicit if explicit in LANGUAGES else read_cookie(request, LANG_COOKIE))
     current_language.set(lang)
-    principal, set_cookies = ANONYMOUS, {}
+    principal = ANONYMOUS
+    set_cookies: dict[str, tuple[str | None, dict]] = {}
     token = read_cookie(request, SESSION_COOKIE)
     async with reading(request.app.state.engine) as conn:  # reads only: never holds SQLite's write lock
         directory = await directory_service.load(conn)  # names for codes on every page (cached per process)

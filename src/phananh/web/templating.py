@@ -77,9 +77,9 @@ def render(web: Web, name: str, status: int = 200, *, environment: Environment |
     html = (environment or env).get_template(name).render(
         web=web, _=_, lang=web.lang, principal=web.principal, csrf_field=CSRF_FIELD, csrf_token=web.csrf_token,
         flashes=web.flashes, path=web.request.url.path, unread_notices=web.unread_notices, tiles=tiles,
-        status_label=lambda s: _(labels.STATUS.get(s, s)), status_tone=lambda s: labels.STATUS_TONE.get(s, "info"),
-        stage_label=lambda s: _(labels.STAGE.get(s, s)), action_label=lambda a: _(labels.ACTION.get(a, a)),
-        channel_label=lambda c: _(labels.CHANNEL.get(c, c)), role_label=lambda r: _(labels.ROLE.get(r, r)),
+        status_label=lambda s: _(labels.STATUS.get(s) or s), status_tone=lambda s: labels.STATUS_TONE.get(s, "info"),
+        stage_label=lambda s: _(labels.STAGE.get(s) or s), action_label=lambda a: _(labels.ACTION.get(a) or a),
+        channel_label=lambda c: _(labels.CHANNEL.get(c) or c), role_label=lambda r: _(labels.ROLE.get(r) or r),
         agency_name=lambda code: _name(web.directory.agencies if web.directory else {}, code),
         local_time=local_time, duration=lambda d: duration(d, web.lang), now=web.request.app.state.clock(),
         **ctx,

@@ -1,4 +1,5 @@
-"""One JSON error shape for every error: {"error": {"code", "message", "details"}}."""
+"""One JSON error shape for every error: {"error": {"code", "message", "details"}}; the edge's map from the
+domain's errors (phananh.domain_errors) to HTTP statuses."""
 
 from __future__ import annotations
 
@@ -10,32 +11,55 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from phananh.domain_errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    NotSignedIn,
+    invalid_fields,
+    not_found,
+)
 from phananh.i18n import gettext as _
 
 log = logging.getLogger(__name__)
+__all__ = ["ApiError", "DomainError", "http_status", "invalid", "invalid_fields", "not_found"]
 
 
-class ApiError(Exception):
-    """An error meant for the client. `message` is an English msgid, translated on the way out."""
+class ApiError(DomainError):
+    """An error an edge (a route, a middleware) raises with the HTTP status it chose: 400 malformed JSON, 413,
+    415, 429... Services raise the domain's own errors instead, mapped by `http_status`."""
 
     def __init__(self, status: int, code: str, message: str, /, details: Any = None, headers=None, **params):
-        super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details
-        self.headers, self.params = headers, params
+        super().__init__(code, message, details, **params)
+        self.status, self.headers = status, headers
 
 
-def invalid(details: Any = None) -> ApiError:
+# The domain's errors as HTTP statuses (most specific class first).
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    InvalidInput: 422, NotFound: 404, Conflict: 409, Forbidden: 403, NotSignedIn: 401,
+}
+
+
+def http_status(exc: DomainError) -> int:
+    if isinstance(exc, ApiError):
+        return exc.status
+    for cls, status in DOMAIN_STATUS.items():
+        if isinstance(exc, cls):
+            return status
+    return 400
+
+
+def http_headers(exc: DomainError) -> dict[str, str] | None:
+    if isinstance(exc, NotSignedIn):
+        return {"WWW-Authenticate": "Bearer", **(exc.headers or {})}
+    return exc.headers
+
+
+def invalid(details: Any = None) -> InvalidInput:
     """422 for a body that does not fit its schema; `details` lists what is wrong, field by field."""
-    return ApiError(422, "validation_error", "Some fields are missing or invalid.", details=details)
-
-
-def invalid_fields(exc) -> ApiError:
-    """`invalid` from a Pydantic ValidationError."""
-    return invalid(_clean(exc.errors()))
-
-
-def not_found(what: str = "report") -> ApiError:
-    return ApiError(404, "not_found", "Not found: {what}", what=what)
+    return InvalidInput("validation_error", "Some fields are missing or invalid.", details=details)
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict:
@@ -67,10 +91,10 @@ def _clean(errors: list[dict]) -> list[dict]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError):
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, exc: DomainError):
         return JSONResponse(
-            error_body(exc.code, _(exc.message, **exc.params), exc.details), exc.status, headers=exc.headers
+            error_body(exc.code, _(exc.message, **exc.params), exc.details), http_status(exc), headers=http_headers(exc)
         )
 
     @app.exception_handler(RequestValidationError)

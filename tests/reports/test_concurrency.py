@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from phananh.auth.principal import Principal
-from phananh.errors import ApiError
+from phananh.errors import DomainError, http_status
 from phananh.reports import service
 from phananh.reports.tables import events
 from phananh.workflow import Role
@@ -48,9 +48,9 @@ async def _assign(conn, rid, agency, principal, now, settings) -> int:
                                    principal=principal, now=now, settings=settings)
         await conn.commit()
         return 200
-    except ApiError as exc:
+    except DomainError as exc:  # the service's Conflict, as the API answers it
         await conn.rollback()
-        return exc.status
+        return http_status(exc)
 
 
 @pytest.mark.parametrize("n", [8])

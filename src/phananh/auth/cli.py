@@ -33,11 +33,11 @@ def _actor() -> str:
 
 
 def _or_exit(work):
-    from phananh.errors import ApiError
+    from phananh.errors import DomainError
 
     try:
         return _run(work)
-    except ApiError as exc:
+    except DomainError as exc:
         typer.echo(exc.message.format(**exc.params), err=True)
         raise typer.Exit(1)
 

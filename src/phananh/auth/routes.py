@@ -8,7 +8,7 @@ from phananh.api.deps import AppSettings, CurrentPrincipal, Engine
 from phananh.api.openapi import document_models
 from phananh.auth import manage, mfa, service, staff_login
 from phananh.db import utcnow
-from phananh.errors import ApiError, invalid_fields
+from phananh.errors import ApiError, DomainError, invalid_fields
 from phananh.security import limits
 from phananh.server.cookies import SESSION_COOKIE, cookie_name, is_secure, read_cookie
 
@@ -91,11 +91,11 @@ async def login_with_budget(request: Request, engine, attempt):
     try:
         async with engine.begin() as conn:
             return await attempt(conn, ip)
-    except ApiError as exc:
+    except DomainError as exc:
         if staff_login.is_counted_failure(exc) or exc.code == "account_locked":
             try:
                 await limits.hit(request, LOGIN_BUDGET, ip)
-            except ApiError:
+            except DomainError:
                 pass  # already at the budget: the next attempt is refused
         raise
 

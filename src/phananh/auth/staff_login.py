@@ -17,7 +17,7 @@ from phananh.auth.security import hash_password, verify_password
 from phananh.auth.tables import users
 from phananh.config import Settings
 from phananh.db import utcnow
-from phananh.errors import ApiError
+from phananh.errors import ApiError, DomainError, http_status
 from phananh.workflow import Role
 
 TICKET_SECONDS = 300
@@ -37,9 +37,9 @@ def mfa_required(*, code_given: bool) -> ApiError:
                     details={"otp": "missing"})
 
 
-def is_counted_failure(exc: ApiError) -> bool:
+def is_counted_failure(exc: DomainError) -> bool:
     """Whether a refused sign-in counts against the client IP's budget (a missing code does not)."""
-    return exc.status == 401 and not (exc.code == "mfa_required" and (exc.details or {}).get("otp") == "missing")
+    return http_status(exc) == 401 and not (exc.code == "mfa_required" and (exc.details or {}).get("otp") == "missing")
 
 
 async def _fail(conn: AsyncConnection, row, error: ApiError, *, settings: Settings, now: datetime,

@@ -29,13 +29,13 @@ def _run(work):
 def create(partner_name: str, note: Annotated[str | None, typer.Option(help="what the key is for")] = None) -> None:
     """Issue a key to PARTNER_NAME; the key is printed once, alone on the last line."""
     from phananh.db import utcnow
-    from phananh.errors import ApiError
+    from phananh.errors import DomainError
     from phananh.open311 import keys
 
     try:
         view, key = _run(lambda conn: keys.create_key(conn, partner=partner_name, note=note, created_by="cli",
                                                        now=utcnow()))
-    except ApiError as exc:
+    except DomainError as exc:
         raise typer.BadParameter(exc.message, param_hint="PARTNER_NAME")
     typer.echo(f"API key #{view['id']} for {view['partner']} (report channel {view['channel']}).")
     typer.echo("Store it now: it is not shown again.")
@@ -63,11 +63,11 @@ def list_() -> None:
 def revoke(key_id: int) -> None:
     """Revoke key KEY_ID (see `api-key list`); its partner's requests are refused from then on."""
     from phananh.db import utcnow
-    from phananh.errors import ApiError
+    from phananh.errors import DomainError
     from phananh.open311 import keys
 
     try:
         view = _run(lambda conn: keys.revoke_key(conn, key_id=key_id, now=utcnow()))
-    except ApiError:
+    except DomainError:
         raise typer.BadParameter(f"no API key #{key_id}", param_hint="KEY_ID")
     typer.echo(f"API key #{view['id']} of {view['partner']} revoked.")

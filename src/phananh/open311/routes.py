@@ -19,7 +19,7 @@ from starlette.datastructures import UploadFile
 from phananh.api.deps import AppSettings, Engine, Now
 from phananh.db import reading
 from phananh.directory import service as directory
-from phananh.errors import ApiError
+from phananh.errors import DomainError, http_status
 from phananh.i18n import current_language
 from phananh.i18n import gettext as _
 from phananh.open311 import attributes as attrs
@@ -58,8 +58,8 @@ def georeport(handler):
             return await handler(*args, **kwargs)
         except Open311Error as exc:
             return error_response(fmt, exc.status, _(exc.message, **exc.params))
-        except ApiError as exc:
-            status = exc.status if exc.status in (403, 404, 429) else 400
+        except DomainError as exc:
+            status = http_status(exc) if http_status(exc) in (403, 404, 429) else 400
             response = error_response(fmt, status, _(exc.message, **exc.params), code=exc.code)
             response.headers.update(exc.headers or {})  # a 429's Retry-After
             return response
@@ -183,8 +183,8 @@ async def _fields(request: Request) -> dict[str, list[str]]:
             try:
                 form = await read_form(request, max_files=settings.max_files_per_report,
                                        max_file_bytes=settings.max_video_bytes)
-            except ApiError as exc:
-                if exc.status == 413:
+            except DomainError as exc:
+                if http_status(exc) == 413:
                     raise Open311Error(413, "A file is larger than the limit.")
                 raise Open311Error(400, "The form data could not be read.")
             body = {}

@@ -89,8 +89,7 @@ async def post_request(conn: AsyncConnection, *, form: dict[str, list[str]], upl
     category = d.categories.get(code)
     if category is None or not category["active"]:
         raise Open311Error(404, "service_code {code} was not found.", code=code)
-    if category["out_of_scope"]:
-        raise Open311Error(400, category["hint_en" if lang == "en" else "hint_vi"] or "Out of scope.")
+    # An out-of-scope category is the service's refusal (submit_report), as for every other channel.
 
     lat, lon = _coordinate(form, "lat", -90, 90), _coordinate(form, "long", -180, 180)
     if (lat is None) != (lon is None):

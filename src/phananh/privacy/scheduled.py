@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from phananh.auth.principal import Principal
 from phananh.config import Settings
 from phananh.db import reading
-from phananh.errors import ApiError
+from phananh.errors import DomainError
 from phananh.privacy import service
 from phananh.reports.tables import reports
 from phananh.workflow import Role
@@ -48,7 +48,7 @@ async def anonymise_expired(engine: AsyncEngine, *, now: datetime, years: int, d
                     await service.erase_report_identity(conn, dict(row), principal=SYSTEM, now=now,
                                                         reason="retention")
                 done_now += 1
-            except ApiError as exc:  # an action raced it: the next pass takes it
+            except DomainError as exc:  # an action raced it: the next pass takes it
                 log.info("report %s not anonymised now: %s", report_id, exc.code)
         changed += done_now
         if len(due) < BATCH or done_now == 0:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from phananh.auth.principal import Principal
 from phananh.config import Settings
 from phananh.db import reading
-from phananh.errors import ApiError
+from phananh.errors import DomainError
 from phananh.reports import service
 from phananh.reports.tables import events, reports
 from phananh.workflow import Role, Status
@@ -40,6 +40,6 @@ async def close_published(engine: AsyncEngine, *, now: datetime, settings: Setti
                 await service.apply_action(conn, report_id=report_id, action="close", body={}, principal=SYSTEM,
                                            now=now, settings=settings)
             closed.append(report_id)
-        except ApiError as exc:  # another worker, or a dispatcher, acted first
+        except DomainError as exc:  # another worker, or a dispatcher, acted first
             log.info("report %s not closed: %s", report_id, exc.code)
     return closed

@@ -21,7 +21,7 @@ from phananh.auth.tables import users
 from phananh.batch import Batch, Ref, Step
 from phananh.config import Settings
 from phananh.directory import service as directory
-from phananh.errors import ApiError, invalid_fields, not_found
+from phananh.domain_errors import Conflict, Forbidden, InvalidInput, NotFound, NotSignedIn, invalid_fields, not_found
 from phananh.live import after_commit
 from phananh.reports import flows, intake, search, visibility
 from phananh.reports import media as media_store
@@ -77,13 +77,19 @@ async def submit_report(
     d = await directory.load(conn)
     category = d.categories.get(data.category)
     if category is None or not category["active"]:
-        raise ApiError(422, "unknown_category", "Unknown category: {code}.", details={"field": "category"},
-                       code=data.category)
+        raise InvalidInput("unknown_category", "Unknown category: {code}.", details={"field": "category"},
+                           code=data.category)
+    if category["out_of_scope"]:
+        # Shown on the form to guide the citizen to the right channel (its hint says which); never taken in.
+        en = data.language == "en"
+        raise InvalidInput("out_of_scope_category", "Reports about “{name}” are not taken here. {hint}",
+                           details={"field": "category"}, name=category["name_en" if en else "name_vi"],
+                           hint=category["hint_en" if en else "hint_vi"] or "")
     area = None
     if data.area:
         area = d.areas.get(data.area)
         if area is None:
-            raise ApiError(422, "unknown_area", "Unknown area: {code}.", details={"field": "area"}, code=data.area)
+            raise InvalidInput("unknown_area", "Unknown area: {code}.", details={"field": "area"}, code=data.area)
     elif data.location:
         area = d.area_at(data.location.lat, data.location.lon)  # the boundary holding the pin, else nearest centre
 
@@ -94,16 +100,16 @@ async def submit_report(
         reporter_email = reporter.email if reporter else None
     elif not data.anonymous:
         if reporter is None or not (reporter.name or reporter.phone or reporter.email):
-            raise ApiError(422, "reporter_required",
-                           "Give your name and a phone number or email, or choose to report anonymously.",
-                           details={"field": "reporter"})
+            raise InvalidInput("reporter_required",
+                               "Give your name and a phone number or email, or choose to report anonymously.",
+                               details={"field": "reporter"})
         reporter_name, reporter_phone, reporter_email = reporter.name, reporter.phone, reporter.email
     else:
         reporter_name = reporter_phone = reporter_email = None
     if not data.anonymous and not data.consent:
-        raise ApiError(422, "consent_required",
-                       "Consent to the processing of personal data is required to report with your identity.",
-                       details={"field": "consent"})
+        raise InvalidInput("consent_required",
+                           "Consent to the processing of personal data is required to report with your identity.",
+                           details={"field": "consent"})
 
     if principal.is_staff and data.channel:
         channel = data.channel if data.channel in STAFF_CHANNELS else "other"
@@ -174,8 +180,7 @@ async def _by_idempotency_key(conn: AsyncConnection, key: str, fingerprint: str 
     if row is None:
         return None
     if row.request_hash != fingerprint:
-        raise ApiError(409, "idempotency_key_reused",
-                       "This Idempotency-Key was already used for a different report.")
+        raise Conflict("idempotency_key_reused", "This Idempotency-Key was already used for a different report.")
     return Submitted(row.id, row.tracking_token, False)
 
 
@@ -251,7 +256,7 @@ async def apply_action(
 ) -> dict:
     """Apply `action`; returns its event."""
     if action not in ACTION_BODIES:
-        raise ApiError(404, "unknown_action", "Unknown action: {action}.", action=action)
+        raise NotFound("unknown_action", "Unknown action: {action}.", action=action)
     action = Action(action)
     report = await load_report_for_update(conn, report_id)
     actor = actor_for(principal, report, tracking_token=tracking_token)
@@ -259,10 +264,10 @@ async def apply_action(
         to_status = decide(action, Status(report["status"]), actor)
     except ForbiddenAction:
         if principal.role == Role.anonymous and tracking_token is None:
-            raise ApiError(401, "unauthorized", "Sign in to do this.", headers={"WWW-Authenticate": "Bearer"})
-        raise ApiError(403, "forbidden", "Your role may not do “{action}” on this report.", action=action)
+            raise NotSignedIn("unauthorized", "Sign in to do this.")
+        raise Forbidden("forbidden", "Your role may not do “{action}” on this report.", action=action)
     except InvalidState:
-        raise ApiError(409, "invalid_state", "“{action}” is not possible while the report is {state}.",
+        raise Conflict("invalid_state", "“{action}” is not possible while the report is {state}.",
                        action=action, state=report["status"], details={"status": report["status"]})
     params = parse_action_body(action, body)
     d = await directory.load(conn)
@@ -279,7 +284,7 @@ async def apply_action(
         .values(status=to_status, updated_at=now, version=report["version"] + 1, **changes)
     )
     if result.rowcount != 1:
-        raise ApiError(409, "concurrent_update", "Someone else changed this report at the same moment; reload and try again.")
+        raise Conflict("concurrent_update", "Someone else changed this report at the same moment; reload and try again.")
     actor_principal = principal if not actor.is_reporter or principal.role == Role.citizen else Principal(role=Role.citizen)
     report_after = {**report, **changes, "status": to_status, "updated_at": now, "version": report["version"] + 1}
     event = await _record_event(
@@ -324,7 +329,7 @@ def _redaction(report: dict, p, d) -> dict:
     """The public fields after a `redact`; the citizen's original is left untouched."""
     given = p.model_fields_set - {"media"}
     if not given and not p.media:
-        raise ApiError(422, "nothing_to_redact", "Change at least one part of the public view.")
+        raise InvalidInput("nothing_to_redact", "Change at least one part of the public view.")
     changes = {} if visibility.has_public_fields(report) else _initial_public(report, d)
     for name in ("public_title", "public_description", "public_address"):
         if name in given:
@@ -368,7 +373,7 @@ async def _effects(conn, action: Action, p, report, principal, d, now) -> Effect
 async def _assign(conn, p, report, d, now) -> Effect:
     agency = d.agencies.get(p.agency)
     if agency is None or not agency["active"]:
-        raise ApiError(422, "unknown_agency", "Unknown agency: {code}.", details={"field": "agency"}, code=p.agency)
+        raise InvalidInput("unknown_agency", "Unknown agency: {code}.", details={"field": "agency"}, code=p.agency)
     return ({"agency_id": agency["id"], "handler_id": None, "assigned_at": now},
             {"agency": agency["code"], "note": p.note}, agency["id"], True)
 
@@ -378,8 +383,8 @@ async def _merge(conn, p, report, d, now) -> Effect:
     target = (await conn.execute(select(reports.c.id, reports.c.status).where(reports.c.id == into_id))).first() \
         if into_id else None
     if target is None or target.id == report["id"] or Status(target.status) in TERMINAL_STATES - {Status.closed}:
-        raise ApiError(422, "invalid_merge_target", "The report to merge into does not exist or cannot take merges.",
-                       details={"field": "into"})
+        raise InvalidInput("invalid_merge_target", "The report to merge into does not exist or cannot take merges.",
+                           details={"field": "into"})
     return {"merged_into_id": target.id}, {"into": target.id}, None, True
 
 
@@ -391,9 +396,9 @@ async def _publish(conn, p, report, d, now) -> Effect:
 
 async def _make_public(conn, p, report, d, now) -> Effect:
     if report["visibility"] != "public":
-        raise ApiError(409, "private_report", "The reporter asked to keep this report private.")
+        raise Conflict("private_report", "The reporter asked to keep this report private.")
     if report["public_since"] is not None:
-        raise ApiError(409, "already_public", "This report is already public.")
+        raise Conflict("already_public", "This report is already public.")
     changes = _reviewed(report, d, now)
     return changes, _public_payload({**report, **changes}), None, True
 
@@ -416,14 +421,14 @@ async def _delegate(conn, p, report, d, now) -> Effect:
                                .where(users.c.username == p.user))).first()
     if user is None or not user.active or user.agency_id != report["agency_id"] or \
             user.role not in (Role.handler, Role.agency_leader):
-        raise ApiError(422, "invalid_delegate", "{user} is not a handler of this agency.",
-                       details={"field": "user"}, user=p.user)
+        raise InvalidInput("invalid_delegate", "{user} is not a handler of this agency.",
+                           details={"field": "user"}, user=p.user)
     return {"handler_id": user.id}, {"user": p.user}, report["agency_id"], True
 
 
 async def _rate(conn, p, report, d, now) -> Effect:
     if report["rating"] is not None:  # one rating per report: the reporter's first word stands
-        raise ApiError(409, "already_rated", "You have already rated this result.")
+        raise Conflict("already_rated", "You have already rated this result.")
     return {"rating": p.score, "rating_comment": p.comment}, {"score": p.score, "comment": p.comment}, None, True
 
 
@@ -471,10 +476,10 @@ def _reclassification(report: dict, p, d) -> tuple[dict, dict, int | None, bool]
     the row after the event), the Portal's routing suggestion follows the category, SLA clocks run on unchanged."""
     category = d.categories.get(p.category)
     if category is None or not category["active"]:
-        raise ApiError(422, "unknown_category", "Unknown category: {code}.", details={"field": "category"},
-                       code=p.category)
+        raise InvalidInput("unknown_category", "Unknown category: {code}.", details={"field": "category"},
+                           code=p.category)
     if category["id"] == report["category_id"]:
-        raise ApiError(422, "same_category", "The report is already in this category.", details={"field": "category"})
+        raise InvalidInput("same_category", "The report is already in this category.", details={"field": "category"})
     before = d.category_by_id[report["category_id"]]
     suggested = d.suggest_agency(category["id"], report["area_id"])
     payload = {"from_category": before["code"], "category": category["code"], "reason": p.reason,

@@ -7,7 +7,7 @@ from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
-from phananh.errors import ApiError
+from phananh.errors import ApiError, DomainError
 
 TEXT_PART_BYTES = 256 * 1024  # a text field (the submit's `report` JSON part included)
 
@@ -56,7 +56,7 @@ async def read_form(request: Request, *, max_files: int, max_file_bytes: int, ma
     except _FileTooLarge as exc:
         raise ApiError(413, "file_too_large", "The file {name} is larger than the limit of {limit} MB.",
                        name=exc.filename, limit=max_file_bytes // 2**20)
-    except ApiError:
+    except DomainError:
         raise
     except Exception as exc:  # Starlette and python-multipart raise several types for bad bodies
         raise ApiError(400, "bad_multipart", "The form data could not be read: {reason}",

@@ -14,7 +14,7 @@ from phananh.auth import manage as auth_manage
 from phananh.db import utcnow
 from phananh.directory import manage as directory_manage
 from phananh.directory import service as directory
-from phananh.errors import ApiError
+from phananh.errors import ApiError, DomainError
 from phananh.reports.search import fold
 from phananh.security.limits import client_ip
 from phananh.web.forms import errors_from_api, text_fields
@@ -135,7 +135,7 @@ async def routing_save(web: FormWeb):
             else:
                 await directory_manage.set_routing_rule(conn, category=f.get("category", ""),
                                                         area=f.get("area") or None, agency=f.get("agency", ""))
-    except ApiError as exc:
+    except DomainError as exc:
         return await _routing(web, values=f, errors=errors_from_api(exc, web._), status=422)
     web.flash("ok", web._("Saved."))
     return web.redirect("/admin/phan-luong")
@@ -179,7 +179,7 @@ async def unlock_user(web: FormWeb):
     try:
         async with web.request.app.state.engine.begin() as conn:
             await lockout.unlock(conn, username, actor=admin.signed_in_username, now=utcnow(), ip=client_ip(web.request))
-    except ApiError as exc:
+    except DomainError as exc:
         web.flash("error", web._(exc.message, **exc.params))
         return web.redirect("/admin/nguoi-dung")
     web.flash("ok", web._("Account {username} unlocked.", username=username))
@@ -248,7 +248,7 @@ async def save(web: FormWeb, entity: str):
     try:
         async with web.request.app.state.engine.begin() as conn:
             await _save(conn, entity, fields, new)
-    except ApiError as exc:
+    except DomainError as exc:
         fields.pop("password", None)
         values: dict[str, str | bool] = {**fields, "active": fields.get("active") in ("1", "on", "true")}
         return await _entity_page(web, entity, values=values, errors=errors_from_api(exc, web._), editing=not new,

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from phananh.api.ids import SmallId
-from phananh.errors import ApiError
+from phananh.errors import DomainError
 from phananh.open311 import keys
 from phananh.sla import admin as calendar_admin
 from phananh.sla import service as sla_service
@@ -82,7 +82,7 @@ async def calendar_save(web: FormWeb):
                     await calendar_admin.put_day(conn, day=day, kind=f["kind"], name=f["name"],
                                                  note=f.get("note") or None, by=p.signed_in_username, now=now)
             sla_service.invalidate()
-        except ApiError as exc:
+        except DomainError as exc:
             errors = errors_from_api(exc, web._)
     if errors or day is None:
         year = day.year if day else now.year
@@ -112,7 +112,7 @@ async def keys_create(web: FormWeb):
         async with web.request.app.state.engine.begin() as conn:
             view, key = await keys.create_key(conn, partner=f.get("partner", ""), note=f.get("note") or None,
                                               created_by=p.username, now=web.request.app.state.clock())
-    except ApiError as exc:
+    except DomainError as exc:
         return await _keys(web, values=f, errors=errors_from_api(exc, web._), status=422)
     # Shown on this page only: the key is stored hashed and never shown again (no redirect, no cookie).
     return await _keys(web, values={}, errors={}, new_key=key)
@@ -124,7 +124,7 @@ async def keys_revoke(web: FormWeb, key_id: SmallId):
     try:
         async with web.request.app.state.engine.begin() as conn:
             await keys.revoke_key(conn, key_id=key_id, now=web.request.app.state.clock())
-    except ApiError as exc:
+    except DomainError as exc:
         web.flash("error", web._(exc.message, **exc.params))
     else:
         web.flash("ok", web._("The key is revoked."))

@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from phananh.api.ids import BigId
 from phananh.auth import service as auth_service
 from phananh.directory import service as directory
-from phananh.errors import ApiError
+from phananh.errors import ApiError, DomainError, http_status
 from phananh.reports import queries, service
 from phananh.reports.codes import display_token, id_from_code, parse_id, token_candidates
 from phananh.reports.schemas import ReportSubmit
@@ -98,9 +98,9 @@ async def submit_without_javascript(web: FormWeb):
                 submitted = await service.submit_report(
                     conn, data=data, uploads=uploads, principal=web.principal, settings=settings,
                     now=request.app.state.clock(), idempotency_key=key, fingerprint=fingerprint, channel="web")
-        except ApiError as exc:
+        except DomainError as exc:
             refused = exc
-            errors = {"files": web._(exc.message, **exc.params)} if exc.status in (413, 415) \
+            errors = {"files": web._(exc.message, **exc.params)} if http_status(exc) in (413, 415) \
                 else errors_from_api(exc, web._)
         else:
             return web.redirect(f"/theo-doi/{submitted.tracking_token}?moi=1")
@@ -129,10 +129,10 @@ async def track_by_phone(web: FormWeb):
         await limits.charge(web.request, [("track_per_code", key, 1), ("track_per_ip", limits.ip_key(web.request), 1)])
         async with web.request.app.state.engine.begin() as conn:
             report = await queries.track_by_phone(conn, code[:40], last4, now=web.request.app.state.clock())
-    except ApiError as exc:
-        message = web._(exc.message, **exc.params) if exc.status == 429 \
+    except DomainError as exc:
+        message = web._(exc.message, **exc.params) if http_status(exc) == 429 \
             else web._("No report has this code and phone number.")
-        return render(web, "citizen/track_form.html", status=exc.status, values=values, errors={"phone_last4": message})
+        return render(web, "citizen/track_form.html", status=http_status(exc), values=values, errors={"phone_last4": message})
     return _render_track(web, report=report, events=report["events"], token=None, just_sent=False,
                   errors={}, by_phone=True)
 
@@ -143,7 +143,7 @@ async def _tracked(web: Web, token: str) -> dict | None:
     async with web.request.app.state.engine.begin() as conn:
         try:
             return await queries.track(conn, token, now=web.request.app.state.clock())
-        except ApiError:
+        except DomainError:
             return None
 
 
@@ -196,7 +196,7 @@ async def _rate(web: Web, report: dict, *, token: str | None, back: str):
                                        body={"score": int(score), "comment": form.get("comment") or None},
                                        principal=web.principal, now=web.request.app.state.clock(),
                                        settings=web.request.app.state.settings, tracking_token=token)
-    except ApiError as exc:
+    except DomainError as exc:
         web.flash("error", web._(exc.message, **exc.params))
     else:
         web.flash("ok", web._("Thank you for rating the result."))
@@ -249,7 +249,7 @@ async def citizen_send_code(web: FormWeb):
     fields = text_fields(await web.request.form())
     try:
         sent = await auth_service.send_sign_in_code(web.request, phone=fields.get("phone", ""))
-    except ApiError as exc:
+    except DomainError as exc:
         return _refused(render(web, "citizen/sign_in.html", status=422, step="phone", values=fields,
                                errors={"phone": web._(exc.message, **exc.params)}), exc)
     return render(web, "citizen/sign_in.html", step="code", values={"phone": sent["phone"]}, errors={})
@@ -261,7 +261,7 @@ async def citizen_verify_code(web: FormWeb):
     try:
         signed = await auth_service.sign_in_with_code(web.request, phone=fields.get("phone", ""),
                                                       code=fields.get("code", ""))
-    except ApiError as exc:
+    except DomainError as exc:
         return _refused(render(web, "citizen/sign_in.html", status=422, step="code", values=fields,
                                errors={"code": web._(exc.message, **exc.params)}), exc)
     web.set_cookies[SESSION_COOKIE] = (signed["access_token"], web.cookie_options(max_age=signed["expires_in"]))
@@ -273,9 +273,9 @@ def _render_track(web: Web, status: int = 200, **ctx):
     return render(web, "citizen/track.html", status=status, flow=flow_for(web, ctx["report"]), **ctx)
 
 
-def _refused(page, exc: ApiError):
+def _refused(page, exc: DomainError):
     """A form page shown again after a refusal: over a budget it is a 429 with Retry-After, not a 422."""
-    if exc.status == 429:
+    if http_status(exc) == 429:
         page.status_code = 429
         page.headers.update(exc.headers or {})
     return page

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phananh.directory import service as directory
-from phananh.errors import ApiError
+from phananh.errors import ApiError, DomainError, http_status
 from phananh.reports import derivatives, queries, service
 from phananh.reports.present import local
 from phananh.reports.schemas import ACTION_BODIES
@@ -123,10 +123,10 @@ async def post_action(web: Web, report_id: int, action: str, *, template: str, b
         async with app.state.engine.begin() as conn:
             await service.apply_action(conn, report_id=report_id, action=action, body=body, principal=web.principal,
                                        now=app.state.clock(), settings=app.state.settings, uploads=uploads)
-    except ApiError as exc:
-        if exc.status in (413, 415):
+    except DomainError as exc:
+        if http_status(exc) in (413, 415):
             errors = {f"{action}.files": web._(exc.message, **exc.params)}
-        elif exc.status == 422:
+        elif http_status(exc) == 422:
             errors = {f"{action}.{k}": v for k, v in errors_from_api(exc, web._).items()}
         else:
             web.flash("error", refusal(web, exc))
@@ -150,10 +150,10 @@ def _photo_boxes(body: dict) -> dict:
     return body
 
 
-def refusal(web: Web, exc: ApiError) -> str:
+def refusal(web: Web, exc: DomainError) -> str:
     """A refused action in a person's words (the API's message names codes)."""
     if exc.code == "invalid_state":
-        status = exc.params.get("status") or ""
+        status = exc.params.get("state") or ""  # the service's Conflict names the report's state
         return web._("This is no longer possible: the report is now “{status}”. Reload to see what changed.",
                      status=web._(labels.STATUS.get(status, status)))
     if exc.code == "forbidden":

@@ -7,7 +7,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
-from phananh.errors import ApiError
+from phananh.errors import DomainError
 from phananh.reports import media as media_store
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -63,7 +63,7 @@ def submit_errors(model: type[_M], body: dict, _) -> tuple[_M | None, dict[str, 
     return None, errors
 
 
-def errors_from_api(exc: ApiError, _) -> dict[str, str]:
+def errors_from_api(exc: DomainError, _) -> dict[str, str]:
     """A 422 from the service: per field when it says which, else under `form`."""
     if isinstance(exc.details, dict) and exc.details.get("field"):
         return {exc.details["field"]: _(exc.message, **exc.params)}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from phananh.api.ids import BigId
 from phananh.directory import service as directory
-from phananh.errors import ApiError
+from phananh.errors import DomainError
 from phananh.reports import queries, service
 from phananh.reports.schemas import ReportSubmit
 from phananh.web import consoles
@@ -58,7 +58,7 @@ async def queue(web: PageWeb, status: Text = None, category: Text = None, area: 
     try:
         async with web.request.app.state.engine.begin() as conn:
             result = await queries.list_reports(conn, web.principal, f, now=web.request.app.state.clock())
-    except ApiError as exc:
+    except DomainError as exc:
         error = web._(exc.message, **exc.params)
         result = {"items": [], "total": 0, "page": 1, "page_size": PAGE_SIZE}
     filters = dict(status=status, category=category or "", area=area or "", agency=agency or "", q=q or "",
@@ -101,7 +101,7 @@ async def submit_for_caller(web: FormWeb):
                 submitted = await service.submit_report(
                     conn, data=data, uploads=[], principal=principal, settings=web.request.app.state.settings,
                     now=web.request.app.state.clock(), channel=body["channel"])
-        except ApiError as exc:
+        except DomainError as exc:
             errors = errors_from_api(exc, web._)
         else:
             web.flash("ok", web._("The report was entered."))

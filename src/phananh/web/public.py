@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 
 from phananh.auth.principal import ANONYMOUS
 from phananh.directory import service as directory
-from phananh.errors import ApiError
+from phananh.errors import DomainError
 from phananh.reports import queries
 from phananh.web import labels
 from phananh.web.session import PageWeb
@@ -47,7 +47,7 @@ async def published(web: PageWeb, q: Annotated[str | None, Query(max_length=200)
         names = await _names(conn, web.lang)
         try:
             result = await queries.list_reports(conn, ANONYMOUS, f, now=now)
-        except ApiError:
+        except DomainError:
             result = {"items": [], "total": 0, "page": 1, "page_size": PAGE_SIZE}
     points = [{"code": r["code"], "lat": r["location"]["lat"], "lon": r["location"]["lon"],
                "title": shorten(r["title"] or r["description"], 60), "status": r["status"],
@@ -67,6 +67,6 @@ async def public_report(web: PageWeb, code: str):
             report_id = await queries.resolve_report_ref(conn, code)
             report = await queries.get_report(conn, report_id, ANONYMOUS, now=now)
             events = (await queries.list_events(conn, report_id, ANONYMOUS))["items"]
-        except ApiError:
+        except DomainError:
             return render(web, "public/not_found.html", status=404)
     return render(web, "public/report.html", report=report, events=events, flow=flow_for(web, report), **names)

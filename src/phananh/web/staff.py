@@ -12,7 +12,7 @@ from phananh.auth import manage as auth_manage
 from phananh.auth import mfa, staff_login
 from phananh.auth.routes import login_with_budget
 from phananh.db import utcnow
-from phananh.errors import ApiError
+from phananh.errors import DomainError, http_status
 from phananh.security.limits import client_ip
 from phananh.web.forms import text_fields
 from phananh.web.session import SESSION_COOKIE, FormWeb, PageWeb, Redirect, Web
@@ -64,7 +64,7 @@ async def sign_in(web: FormWeb):
     if not errors:
         try:
             row, signed = await login_with_budget(web.request, web.request.app.state.engine, attempt)
-        except ApiError as exc:
+        except DomainError as exc:
             errors = {"password": web._(exc.message, **exc.params)}
     if errors:
         fields.pop("password", None)  # never sent back into the page
@@ -88,12 +88,12 @@ async def sign_in_second_step(web: FormWeb):
 
     try:
         row, signed = await login_with_budget(web.request, web.request.app.state.engine, attempt)
-    except ApiError as exc:
+    except DomainError as exc:
         message = web._(exc.message, **exc.params)
         if exc.code == "mfa_required":
             values = {"ticket": fields.get("ticket", ""), "next": fields.get("next", "")}
             return render(web, "staff/second_factor.html", status=422, values=values, errors={"otp": message})
-        return render(web, "staff/sign_in.html", status=422 if exc.status < 429 else exc.status,
+        return render(web, "staff/sign_in.html", status=422 if http_status(exc) < 429 else http_status(exc),
                       values={"next": fields.get("next", "")}, errors={"password": message})
     return _signed_in(web, signed, row, fields.get("next"))
 
@@ -114,7 +114,7 @@ async def enrol_page(web: PageWeb):
         try:
             pending = (await mfa.pending_totp(conn, user_id=p.user_id, settings=settings)
                        or await mfa.begin_totp(conn, user_id=p.user_id, settings=settings))
-        except ApiError:  # already enrolled
+        except DomainError:  # already enrolled
             return web.redirect(HOME_BY_ROLE.get(p.role, "/"))
     return _enrol(web, pending, errors={})
 
@@ -134,7 +134,7 @@ async def enrol(web: FormWeb):
         async with web.request.app.state.engine.begin() as conn:
             codes = await mfa.confirm_totp(conn, user_id=p.user_id, code=code, settings=settings, now=utcnow(),
                                            ip=client_ip(web.request))
-    except ApiError as exc:
+    except DomainError as exc:
         async with web.request.app.state.engine.connect() as conn:
             pending = await mfa.pending_totp(conn, user_id=p.user_id, settings=settings)
         if pending is None:

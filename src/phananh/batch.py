@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 from sqlalchemy import (
     Column,
+    ColumnDefault,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -190,7 +191,7 @@ def _plan(shape: tuple) -> tuple[tuple, tuple, tuple]:
                 continue
             if col.default is not None:
                 # SQLAlchemy writes it on the SQLite path; the PostgreSQL statement must write the same.
-                if not col.default.is_scalar:
+                if not (isinstance(col.default, ColumnDefault) and col.default.is_scalar):
                     raise PlanError(f"{where}: {col.name} is left out and its default is computed by SQLAlchemy, "
                                     f"which the PostgreSQL statement cannot do; give its value")
                 defaults.append((col.name, col.default.arg))
@@ -306,7 +307,7 @@ async def _run_postgresql(conn: AsyncConnection, steps: list[Step], shape: tuple
     else:
         with tracing.statement_span(conn.dialect.name, sql):  # SQLAlchemy's events do not see it (ops.tracing)
             record = await _fetchrow_alone(conn, sql, params)
-    return dict(zip(names, record)) if names else {}
+    return dict(zip(names, record)) if names and record is not None else {}
 
 
 async def _fetchrow_alone(conn: AsyncConnection, sql: str, params: list) -> Any:
@@ -315,10 +316,13 @@ async def _fetchrow_alone(conn: AsyncConnection, sql: str, params: list) -> Any:
     sync = conn.sync_connection
     # The pooled connection this AsyncConnection already holds, taken without a greenlet hop when it is valid.
     raw = sync.connection if sync is not None and not sync.invalidated else await conn.get_raw_connection()
+    driver = raw.driver_connection
+    if driver is None:  # a pooled connection always has its asyncpg connection; typed Optional by SQLAlchemy
+        raise RuntimeError("the pooled connection has no driver connection")
     try:
-        return await raw.driver_connection.fetchrow(sql, *params)
+        return await driver.fetchrow(sql, *params)
     except Exception as error:
-        lost = raw.driver_connection.is_closed()
+        lost = driver.is_closed()
         translated = _translate(conn, error)
         if lost:  # the server went away: SQLAlchemy must not hand this connection out again
             await conn.invalidate(error)
@@ -374,7 +378,11 @@ def _compiled(shape: tuple, dialect) -> tuple[str, list[str], list[list[tuple[st
 
 
 def _cte_sql(shape: tuple) -> tuple[str, list[str]]:
-    ctes, names, results, cte_of, n = [], [], [], {}, 0
+    ctes: list[str] = []
+    names: list[str] = []
+    results: list[str] = []
+    cte_of: dict[str, str] = {}
+    n = 0
     for i, (table_name, mode, name, conflict, sums, columns, refs, nrows, many) in enumerate(shape):
         table = metadata.tables[table_name]
         cte = f"s{i}"
@@ -425,7 +433,7 @@ def _pg_type(column: Column) -> str:
     VARCHAR(n) would silently truncate; the assignment to the column then checks the length, as usual)."""
     from sqlalchemy.dialects import postgresql
 
-    kind = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
+    kind = column.type.impl_instance if isinstance(column.type, TypeDecorator) else column.type
     if isinstance(kind, String):
         return "text" if kind.length is None else "varchar"
     return kind.compile(dialect=postgresql.dialect())

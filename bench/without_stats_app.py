@@ -6,7 +6,7 @@ from phananh.server.runtime import tune_garbage_collector
 from phananh.stats import flows as stats_flows
 
 
-async def _no_statistics(conn, *, event, report) -> None:
+async def _no_statistics(conn, *, event, report, sla) -> None:
     return None
 
 

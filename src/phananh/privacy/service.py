@@ -201,16 +201,11 @@ async def erase_report_identity(conn: AsyncConnection, report: dict, *, principa
     changes = {"reporter_name": TOMBSTONE_NAME if report["reporter_name"] is not None else None,
                "reporter_phone": None, "reporter_email": None, "reporter_user_id": None,
                "share_identity_with_agency": False}
-    done = await conn.execute(
-        update(reports).where(reports.c.id == report["id"], reports.c.version == report["version"])
-        .values(updated_at=now, version=report["version"] + 1, **changes))
-    if done.rowcount != 1:
-        raise ApiError(409, "concurrent_update",
-                       "Someone else changed this report at the same moment; reload and try again.")
     canceled = await _forget_addresses(conn, report)
-    after = {**report, **changes, "updated_at": now, "version": report["version"] + 1}
+    # The row is written by the event pipeline with the event, under the version check (a racing action: 409,
+    # and this transaction, the forgotten addresses included, rolls back).
     await reports_service.record_event(
-        conn, report=after, action=ERASE_ACTION, principal=principal, now=now, public=False,
+        conn, report=report, changes=changes, action=ERASE_ACTION, principal=principal, now=now, public=False,
         payload={"reason": reason, "fields": erased, "consent_withdrawn": reason == "request",
                  "notifications_canceled": canceled})
     return canceled

@@ -1,8 +1,9 @@
 """Submitting reports and applying lifecycle actions: every rule check and every write happens here.
 
-Each action reads the report, asks the workflow whether the actor may act, applies the change under an
-optimistic version check (so that of two racing actions exactly one wins), appends the event and moves
-the SLA clocks, all in the caller's transaction.
+Each action reads the report, asks the workflow whether the actor may act and works out the action's effect;
+the event pipeline (`pipeline.py`) then writes it, in the caller's transaction: SLA's decision, the report row
+once under an optimistic version check (so that of two racing actions exactly one wins), the event, and the
+stages that follow from it. A submit is planned through the same pipeline into one batch.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phananh.auth.principal import Principal
@@ -23,13 +24,12 @@ from phananh.config import Settings
 from phananh.directory import service as directory
 from phananh.domain_errors import Conflict, Forbidden, InvalidInput, NotFound, NotSignedIn, invalid_fields, not_found
 from phananh.live import after_commit
-from phananh.reports import flows, intake, search, visibility
+from phananh.reports import intake, pipeline, search, visibility
 from phananh.reports import media as media_store
 from phananh.reports.codes import id_from_code, new_tracking_token, parse_id, token_matches
 from phananh.reports.schemas import ACTION_BODIES, ReportSubmit
 from phananh.reports.tables import events, media, reports
 from phananh.sla import service as sla
-from phananh.sla.tables import sla_clocks
 from phananh.workflow import TERMINAL_STATES, Action, Actor, ForbiddenAction, InvalidState, Role, Status, decide
 
 CONSENT_PURPOSE = (
@@ -37,8 +37,6 @@ CONSENT_PURPOSE = (
     "(Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15)."
 )
 STAFF_CHANNELS = {"hotline", "walk_in", "email", "zalo", "facebook", "other"}
-# Values passed at execution rather than with .values(): no per-call statement building (issue 7's profile).
-_INSERT_EVENT = insert(events).returning(events.c.id)
 _NEW_REPORT = {c.name: None for c in reports.c if c.name != "id"}
 
 
@@ -131,32 +129,30 @@ async def submit_report(
         idempotency_key=idempotency_key, request_hash=fingerprint,
     )
     values.update(search.search_columns(values))  # folded text for diacritic-free search (issue 14)
-    # The first clock is computed before the insert, so the report row carries its deadline from the start.
-    clocks = await sla.new_clocks(conn, action="submit", now=now, urgent=False)
-    values["next_due_at"] = min((c["due_at"] for c in clocks), default=None)
     event = _event_row(report={"id": Ref("report"), **values}, action="submit", from_status=None,
                        principal=principal, now=now, payload={"category": category["code"], "channel": channel})
-    # One batch (on PostgreSQL one statement): the report, its clocks, its event, its media and what follows from
-    # the event. With an Idempotency-Key the report is inserted ON CONFLICT DO NOTHING: a retry (even one racing
-    # the first send) writes nothing and gets the first report.
+    # The pipeline's stages, planned (SLA first: the report row carries its deadline from the start).
+    planned = await pipeline.plan_submit(conn, report={"id": Ref("report"), **values}, event=event)
+    values["next_due_at"] = planned.sla.next_due_at
+    # One batch (on PostgreSQL one statement): the report, its event, its media and what follows from the event
+    # (its clocks, its counters). With an Idempotency-Key the report is inserted ON CONFLICT DO NOTHING: a retry
+    # (even one racing the first send) writes nothing and gets the first report.
     batch = Batch([Step(reports, [{**_NEW_REPORT, **values}], name="report",
                         mode="insert_once" if idempotency_key else "insert", conflict=("idempotency_key",))])
-    if clocks:
-        batch.add(Step(sla_clocks, [{"report_id": Ref("report"), **clock} for clock in clocks]))
     batch.add(Step(events, [event], name="event"))
     media_rows = [{"report_id": Ref("report"), "event_id": Ref("event"), "purpose": "report", "kind": u.kind,
                    "content_type": u.content_type, "size": u.size, "sha256": u.sha256, "path": path,
                    "created_at": now} for u, path in zip(uploads, stored_paths)]
     if media_rows:
         batch.add(Step(media, media_rows, name="media", many=True))
-    batch.add(*flows.new_report_writes(event=event, report={"id": Ref("report"), **values}, report_id=Ref("report")))
+    batch.add(*planned.steps)
     ids = await batch.run(conn)
     if ids["report"] is None:
         earlier = await _by_idempotency_key(conn, idempotency_key, fingerprint)
         assert earlier is not None
         return earlier
     report_id = ids["report"]
-    deadlines = [sla.deadline_view(c, now) for c in sorted(clocks, key=lambda c: c["due_at"])]
+    deadlines = [sla.deadline_view(c, now) for c in sorted(planned.sla.started, key=lambda c: c["due_at"])]
     event = {**event, "id": ids["event"], "report_id": report_id,
              "scope": {"agency_id": None, "area_id": values["area_id"]}}
     # Live streams hear of it once committed (live/after_commit.py); on PostgreSQL the batch may have been its
@@ -195,27 +191,13 @@ def _event_row(*, report: dict, action: str, from_status: str | None, principal:
     }
 
 
-async def _record_event(
-    conn: AsyncConnection, *, report: dict, action: str, from_status: str | None, principal: Principal,
-    now: datetime, payload: dict, agency_id: int | None = None, public: bool = True,
-) -> dict:
-    """Append the event of an action (`report` is the row after it) and run the flows that follow from it."""
-    event = _event_row(report=report, action=action, from_status=from_status, principal=principal, now=now,
-                       payload=payload, agency_id=agency_id, public=public)
-    event["id"] = (await conn.execute(_INSERT_EVENT, event)).scalar_one()
-    await flows.on_event(conn, event=event, report=report)
-    # Where the report stands after the event: live streams filter by it without reading the report again.
-    event["scope"] = {"agency_id": report.get("agency_id"), "area_id": report.get("area_id")}
-    after_commit.note(conn, event)  # published to live streams once the caller's transaction commits
-    return event
-
-
 async def record_event(conn: AsyncConnection, *, report: dict, action: str, principal: Principal, now: datetime,
-                       payload: dict, public: bool = False) -> dict:
-    """Append an event that is no lifecycle action and changes no state (from_status = to_status), such as
-    privacy's `erase_identity`, through the same insert and flows as every action."""
-    return await _record_event(conn, report=report, action=action, from_status=report["status"],
-                               principal=principal, now=now, payload=payload, public=public)
+                       payload: dict, changes: dict | None = None, public: bool = False) -> dict:
+    """Append an event that is no lifecycle action (from_status = to_status), such as privacy's `erase_identity`,
+    writing its `changes` to the report row: through the same pipeline as every action."""
+    event = _event_row(report=report, action=action, from_status=report["status"], principal=principal, now=now,
+                       payload=payload, public=public)
+    return await pipeline.commit(conn, report=report, changes=changes or {}, event=event)
 
 
 def parse_action_body(action: str, body: dict | None) -> BaseModel:
@@ -278,19 +260,10 @@ async def apply_action(
         public = True  # a reporter's comment is always public
         payload["public"] = True
 
-    result = await conn.execute(
-        update(reports)
-        .where(reports.c.id == report_id, reports.c.version == report["version"])
-        .values(status=to_status, updated_at=now, version=report["version"] + 1, **changes)
-    )
-    if result.rowcount != 1:
-        raise Conflict("concurrent_update", "Someone else changed this report at the same moment; reload and try again.")
     actor_principal = principal if not actor.is_reporter or principal.role == Role.citizen else Principal(role=Role.citizen)
-    report_after = {**report, **changes, "status": to_status, "updated_at": now, "version": report["version"] + 1}
-    event = await _record_event(
-        conn, report=report_after, action=action, from_status=report["status"], principal=actor_principal,
-        now=now, payload=payload, agency_id=event_agency, public=public,
-    )
+    event = _event_row(report={"id": report_id, "status": to_status}, action=action, from_status=report["status"],
+                       principal=actor_principal, now=now, payload=payload, agency_id=event_agency, public=public)
+    event = await pipeline.commit(conn, report=report, changes={"status": to_status, **changes}, event=event)
     event_id = event["id"]
     if action == "redact" and params.media:
         await _request_photo_redaction(conn, report_id, [m.model_dump() for m in params.media], now=now)
@@ -301,13 +274,6 @@ async def apply_action(
              "content_type": u.content_type, "size": u.size, "sha256": u.sha256, "path": p, "created_at": now}
             for u, p in zip(uploads, paths)
         ])
-    urgent = changes.get("urgent", report["urgent"])
-    if action in ("flag_urgent", "unflag_urgent") and urgent != report["urgent"]:
-        next_due = await sla.recompute_running(conn, report_id=report_id, urgent=urgent)
-    else:
-        next_due = await sla.on_action(conn, report_id=report_id, action=action, now=now, urgent=urgent)
-    if next_due != report["next_due_at"]:
-        await conn.execute(update(reports).where(reports.c.id == report_id).values(next_due_at=next_due))
     return event
 
 
@@ -473,7 +439,7 @@ _EFFECTS = {
 
 def _reclassification(report: dict, p, d) -> tuple[dict, dict, int | None, bool]:
     """`reclassify`: the report moves to another category; statistics move it to its new cell (stats.flows reads
-    the row after the event), the Portal's routing suggestion follows the category, SLA clocks run on unchanged."""
+    the row after the event, in the pipeline), the Portal's routing suggestion follows the category, SLA clocks run on unchanged."""
     category = d.categories.get(p.category)
     if category is None or not category["active"]:
         raise InvalidInput("unknown_category", "Unknown category: {code}.", details={"field": "category"},

@@ -6,6 +6,7 @@ The arithmetic lives in `clock.py`; this module only stores its answers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
@@ -100,34 +101,85 @@ async def seed_calendar(conn: AsyncConnection, years: range) -> int:
     return len(rows)
 
 
-async def on_action(
-    conn: AsyncConnection, *, report_id: int, action: str, now: datetime, urgent: bool
-) -> datetime | None:
-    """Stop, void and start the clocks `action` touches; returns the report's new earliest due instant."""
+@dataclass(frozen=True)
+class Stopped:
+    """A clock an event stops, with SLA's verdict: `on_time`, `late`, or `void` (stopped without a verdict)."""
+
+    clock_id: int
+    stage: str
+    started_at: datetime
+    due_at: datetime
+    outcome: str
+    late_seconds: int | None
+
+
+@dataclass(frozen=True)
+class SlaResult:
+    """What one event does to a report's clocks, decided from one read of its running clocks (`decide`) and
+    written by `apply`: the clocks it stops (with their outcomes), starts and recomputes, and the report's new
+    earliest due instant. The event pipeline (reports/pipeline.py) writes `next_due_at` with the report row and
+    hands the outcomes to statistics, which compute none themselves."""
+
+    next_due_at: datetime | None
+    stopped: tuple[Stopped, ...] = ()
+    started: tuple[dict, ...] = ()
+    recomputed: tuple[dict, ...] = ()
+
+    @property
+    def judged(self) -> tuple[Stopped, ...]:
+        """The stopped clocks with a verdict (on time or late), as statistics count them."""
+        return tuple(s for s in self.stopped if s.outcome != "void")
+
+
+async def decide(
+    conn: AsyncConnection, *, action: str, now: datetime, urgent: bool, report_id: int | None = None,
+    urgency_changed: bool = False, next_due_at: datetime | None = None,
+) -> SlaResult:
+    """Which clocks `action` stops (and how each ends), voids, starts, and, when the urgency changed, recomputes;
+    nothing is written (`apply` does). `report_id` None: a new report (no running clock). The running clocks
+    are read once, and only when the action touches them; otherwise `next_due_at` (the report's) stands."""
     stops, voids, starts = clock_rule(action)
-    if stops or voids:
-        running = (
-            await conn.execute(
-                select(sla_clocks.c.id, sla_clocks.c.stage, sla_clocks.c.due_at).where(
-                    sla_clocks.c.report_id == report_id, sla_clocks.c.stopped_at.is_(None)
-                )
-            )
-        ).all()
-        for clock_id, stage, due in running:
-            if stage in voids or (action == "return" and stage in VOID_ON_RETURN):
-                values = {"stopped_at": now, "outcome": "void"}
-            elif stage in stops:
-                late = lateness(due, now)
-                values = {"stopped_at": now, "outcome": "late" if late else "on_time",
-                          "late_seconds": int(late.total_seconds())}
-            else:
-                continue
-            await conn.execute(update(sla_clocks).where(sla_clocks.c.id == clock_id).values(**values))
-    if starts:
-        await conn.execute(insert(sla_clocks), [
-            {"report_id": report_id, **clock} for clock in await new_clocks(conn, action=action, now=now, urgent=urgent)
-        ])
-    return await next_due(conn, report_id)
+    if not (stops or voids or starts or urgency_changed):
+        return SlaResult(next_due_at=next_due_at)
+    running: list[Row[Any]] = []
+    if report_id is not None:
+        running = list((await conn.execute(
+            select(*_RUNNING).where(sla_clocks.c.report_id == report_id, sla_clocks.c.stopped_at.is_(None))
+        )).all())
+    stopped, still = [], []
+    for r in running:
+        if r.stage in voids or (action == "return" and r.stage in VOID_ON_RETURN):
+            stopped.append(Stopped(r.id, r.stage, r.started_at, r.due_at, "void", None))
+        elif r.stage in stops:
+            late = lateness(r.due_at, now)
+            stopped.append(Stopped(r.id, r.stage, r.started_at, r.due_at, "late" if late else "on_time",
+                                   int(late.total_seconds())))
+        else:
+            still.append(r)
+    recomputed: list[dict] = []
+    if urgency_changed and still:
+        policy, calendar = await load_rules(conn)
+        recomputed = _recomputed(still, policy, calendar, urgent=urgent)
+    started = await new_clocks(conn, action=action, now=now, urgent=urgent) if starts else []
+    moved = {ch["clock_id"]: ch["new_due"] for ch in recomputed}
+    dues = [moved.get(r.id, r.due_at) for r in still] + [c["due_at"] for c in started]
+    return SlaResult(next_due_at=min(dues, default=None), stopped=tuple(stopped), started=tuple(started),
+                     recomputed=tuple(recomputed))
+
+
+_STOP = update(sla_clocks).where(sla_clocks.c.id == bindparam("clock_id")).values(
+    stopped_at=bindparam("at"), outcome=bindparam("verdict"), late_seconds=bindparam("late"))
+
+
+async def apply(conn: AsyncConnection, *, report_id: Any, result: SlaResult, now: datetime) -> None:
+    """Write the clocks of a decided result (the report row's `next_due_at` is the pipeline's to write)."""
+    if result.stopped:
+        await conn.execute(_STOP, [{"clock_id": s.clock_id, "at": now, "verdict": s.outcome, "late": s.late_seconds}
+                                   for s in result.stopped])
+    if result.started:
+        await conn.execute(insert(sla_clocks), [{"report_id": report_id, **clock} for clock in result.started])
+    if result.recomputed:
+        await _store_clocks(conn, list(result.recomputed))
 
 
 async def new_clocks(conn: AsyncConnection, *, action: str, now: datetime, urgent: bool) -> list[dict]:
@@ -142,30 +194,9 @@ async def new_clocks(conn: AsyncConnection, *, action: str, now: datetime, urgen
     return clocks
 
 
-async def next_due(conn: AsyncConnection, report_id: int) -> datetime | None:
-    due: datetime | None = (
-        await conn.execute(
-            select(func.min(sla_clocks.c.due_at)).where(
-                sla_clocks.c.report_id == report_id, sla_clocks.c.stopped_at.is_(None)
-            )
-        )
-    ).scalar()
-    return due
-
-
 _RUNNING = (sla_clocks.c.id, sla_clocks.c.report_id, sla_clocks.c.stage, sla_clocks.c.started_at, sla_clocks.c.due_at,
             sla_clocks.c.at_risk_at, sla_clocks.c.urgent, sla_clocks.c.policy_version,
             sla_clocks.c.at_risk_flagged_at, sla_clocks.c.overdue_flagged_at)
-
-
-async def recompute_running(conn: AsyncConnection, *, report_id: int, urgent: bool) -> datetime | None:
-    """Recompute the deadlines of a report's running clocks (its urgency changed) from their start."""
-    policy, calendar = await load_rules(conn)
-    rows = (
-        await conn.execute(select(*_RUNNING).where(sla_clocks.c.report_id == report_id, sla_clocks.c.stopped_at.is_(None)))
-    ).all()
-    await _store(conn, _recomputed(rows, policy, calendar, urgent=urgent))
-    return await next_due(conn, report_id)
 
 
 async def recompute_all_running(conn: AsyncConnection, *, day: date | None = None) -> int:
@@ -222,6 +253,14 @@ async def _store(conn: AsyncConnection, changes: list[dict]) -> None:
     """Write recomputed clocks (one executemany) and their reports' earliest due instant (one UPDATE)."""
     if not changes:
         return
+    await _store_clocks(conn, changes)
+    c = sla_clocks.c
+    earliest = select(func.min(c.due_at)).where(c.report_id == reports.c.id, c.stopped_at.is_(None)).scalar_subquery()
+    report_ids = sorted({ch["clock_report"] for ch in changes})
+    await conn.execute(update(reports).where(reports.c.id.in_(report_ids)).values(next_due_at=earliest))
+
+
+async def _store_clocks(conn: AsyncConnection, changes: list[dict]) -> None:
     c = sla_clocks.c
     await conn.execute(
         update(sla_clocks).where(c.id == bindparam("clock_id")).values(
@@ -231,9 +270,6 @@ async def _store(conn: AsyncConnection, changes: list[dict]) -> None:
         ),
         changes,
     )
-    earliest = select(func.min(c.due_at)).where(c.report_id == reports.c.id, c.stopped_at.is_(None)).scalar_subquery()
-    report_ids = sorted({ch["clock_report"] for ch in changes})
-    await conn.execute(update(reports).where(reports.c.id.in_(report_ids)).values(next_due_at=earliest))
 
 
 def deadline_view(clock: Mapping[Any, Any], now: datetime) -> dict:

@@ -1,13 +1,13 @@
 """Incremental statistics: the counter cells an event changes, upserted in the event's transaction.
 
-The SLA service stops the clocks after this flow runs (same transaction), so the outcome of each stage
-this event stops is computed here from the running clock row, with the SLA service's own rules
-(`CLOCK_RULES`, `VOID_ON_RETURN`, `lateness`): the same answer it is about to write.
+A stage of the event pipeline (reports/pipeline.py), after SLA: the outcome of each stage clock the event stops
+is SLA's (`SlaResult.judged`), counted here, never computed here.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phananh.batch import Batch, Ref, Step
 from phananh.reports.tables import events
-from phananh.sla.clock import lateness
-from phananh.sla.service import VOID_ON_RETURN, clock_rule
+from phananh.sla.service import SlaResult, clock_rule
 from phananh.sla.tables import sla_clocks
 from phananh.stats.facts import (
     CONTACT,
@@ -46,13 +45,14 @@ _DAILY_KEY = ("day", "dim", "key")
 _STAGE_DAILY_KEY = ("day", "stage", "dim", "key")
 
 
-async def on_event(conn: AsyncConnection, *, event: dict, report: dict) -> None:
+async def on_event(conn: AsyncConnection, *, event: dict, report: dict, sla: SlaResult) -> None:
+    """`sla`: SLA's decision on this event (the pipeline's first stage), whose stage outcomes are counted."""
     before = None
     if event["action"] != "submit":
         row = (await conn.execute(select(stats_report_facts).where(
             stats_report_facts.c.report_id == report["id"]))).mappings().first()
         before = dict(row) if row else None
-    stopped = await _stopped_stages(conn, event, report_facts(report))
+    stopped = _judged_cells(event, report_facts(report), sla)
     moved = await _restaged(conn, report, before["category_id"]) \
         if before is not None and before["category_id"] != report["category_id"] else []
     await Batch(writes(event=event, report=report, before=before, stopped=stopped, shard=report["id"] % SHARDS,
@@ -61,25 +61,26 @@ async def on_event(conn: AsyncConnection, *, event: dict, report: dict) -> None:
 
 def new_report_writes(*, event: dict, report: dict, report_id: Ref) -> list[Step]:
     """The counter writes of a submit, planned without reading anything (the report is in no cell yet): they
-    go out in the same statement as the report (`reports.service.submit_report`)."""
+    go out in the same statement as the report (`reports.pipeline.plan_submit`)."""
     return writes(event=event, report=report, before=None, stopped=[],
                   shard=Ref(report_id.step, mod=SHARDS), report_id=report_id)
 
 
 def writes(*, event: dict, report: dict, before: dict | None, stopped: list[tuple[tuple, int]],
-           shard: int | Ref, report_id: int | Ref, moved: list[tuple[tuple, int, int]] = ()) -> list[Step]:
+           shard: int | Ref, report_id: int | Ref, moved: Sequence[tuple[tuple, int, int]] = ()) -> list[Step]:
     """The cells `event` moves the report between, as upserts: `before` is where the report was counted
-    (None for a new report), `stopped` the stage clocks the event stops (`_stopped_stages`), `moved` the
+    (None for a new report), `stopped` the stage clocks the event stops (`_judged_cells`), `moved` the
     (cell, n, seconds) changes of stage outcomes counted before (`_restaged`)."""
     after = report_facts(report)
-    report_deltas, rating_deltas = Counter(), Counter()
+    report_deltas: Counter[tuple] = Counter()
+    rating_deltas: Counter[tuple] = Counter()
     if before is not None:
         report_deltas[report_cell(before)] -= 1
-        if rating_cell(before):
-            rating_deltas[rating_cell(before)] -= 1
+        if rated := rating_cell(before):
+            rating_deltas[rated] -= 1
     report_deltas[report_cell(after)] += 1
-    if rating_cell(after):
-        rating_deltas[rating_cell(after)] += 1
+    if rated := rating_cell(after):
+        rating_deltas[rated] += 1
 
     stage_rows = list(stopped)
     if event["action"] == "log_contact" and after["contacted"] and not (before and before["contacted"]):
@@ -88,7 +89,7 @@ def writes(*, event: dict, report: dict, before: dict | None, stopped: list[tupl
         stage_rows.append((stage_cell(stopped_at=event["at"], stage=CONTACT, agency_id=report.get("agency_id"),
                                       facts=after, outcome="done", seconds=seconds), seconds))
 
-    daily = Counter()
+    daily: Counter[tuple] = Counter()
     for cell, delta in report_deltas.items():
         for row in report_marginals(cell):
             daily[row] += delta
@@ -116,25 +117,14 @@ def writes(*, event: dict, report: dict, before: dict | None, stopped: list[tupl
     return [s for s in steps if s is not None]
 
 
-async def _stopped_stages(conn: AsyncConnection, event: dict, facts: dict) -> list[tuple[tuple, int]]:
-    """(cell, seconds) of each stage clock this event stops with a verdict."""
-    action = event["action"]
-    stops = clock_rule(action)[0]
-    judged = [s for s in stops if not (action == "return" and s in VOID_ON_RETURN)]
-    if not judged:
-        return []
-    running = (await conn.execute(
-        select(sla_clocks.c.stage, sla_clocks.c.started_at, sla_clocks.c.due_at).where(
-            sla_clocks.c.report_id == event["report_id"], sla_clocks.c.stopped_at.is_(None),
-            sla_clocks.c.stage.in_(judged))
-    )).all()
+def _judged_cells(event: dict, facts: dict, sla: SlaResult) -> list[tuple[tuple, int]]:
+    """(cell, seconds) of each stage clock this event stops with a verdict, the verdict being SLA's."""
     at = event["at"]
     out = []
-    for stage, started_at, due_at in running:
-        outcome = "late" if lateness(due_at, at) else "on_time"
-        seconds = duration_seconds(started_at, at)
-        out.append((stage_cell(stopped_at=at, stage=stage, agency_id=event.get("agency_id"), facts=facts,
-                               outcome=outcome, seconds=seconds), seconds))
+    for stopped in sla.judged:
+        seconds = duration_seconds(stopped.started_at, at)
+        out.append((stage_cell(stopped_at=at, stage=stopped.stage, agency_id=event.get("agency_id"), facts=facts,
+                               outcome=stopped.outcome, seconds=seconds), seconds))
     return out
 
 
@@ -172,7 +162,7 @@ async def _restaged(conn: AsyncConnection, report: dict, old_category: int) -> l
     return out
 
 
-def _add(table, key: tuple[str, ...], deltas: dict[tuple, tuple[int, int | None]], shard: int | Ref) -> Step | None:
+def _add(table, key: tuple[str, ...], deltas: Mapping[tuple, tuple[int, int | None]], shard: int | Ref) -> Step | None:
     """Add `n` (and `seconds`) to each cell of `shard`; sorted, so that concurrent transactions lock cells in one order."""
     if not deltas:
         return None

@@ -4,6 +4,7 @@ domain's errors (phananh.domain_errors) to HTTP statuses."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -82,7 +83,7 @@ _STATUS_CODES = {
 }
 
 
-def _clean(errors: list[dict]) -> list[dict]:
+def _clean(errors: Sequence[Mapping[str, Any]]) -> list[dict]:
     out = []
     for e in errors:
         item = {"loc": [str(p) for p in e.get("loc", ())], "type": e.get("type"), "msg": e.get("msg")}

@@ -96,7 +96,8 @@ async def principal_for_token(conn: AsyncConnection, token: str, settings: Setti
 
 async def _touch(conn: AsyncConnection, token_id: int, now) -> None:
     touch = update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=now)
-    read_only = conn.sync_connection.get_execution_options().get("read_only", False)
+    sync = conn.sync_connection  # set once the connection has started, as it has here
+    read_only = sync is not None and sync.get_execution_options().get("read_only", False)
     if conn.dialect.name == "sqlite" and not read_only and conn.in_transaction():
         await conn.execute(touch)  # this connection holds SQLite's write lock: a second writer would wait on it
         return

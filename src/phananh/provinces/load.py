@@ -20,7 +20,7 @@ from phananh.directory import service as directory
 from phananh.directory.tables import agencies, areas, categories, routing_rules
 from phananh.open311.tables import category_attributes
 from phananh.ops import rules
-from phananh.provinces.schema import Pack
+from phananh.provinces.schema import CalendarEntry, Pack
 from phananh.provinces.tables import provinces
 from phananh.sla import service as sla
 from phananh.sla.calendar import seed_days
@@ -55,7 +55,7 @@ class Diff:
             items = self.entries.get(kind, [])
             if not items:
                 continue
-            counts = {}
+            counts: dict[str, int] = {}
             for action, _, _ in items:
                 counts[action] = counts.get(action, 0) + 1
             out.append(f"{kind}: " + ", ".join(f"{n} {action}" for action, n in counts.items()))
@@ -180,9 +180,9 @@ async def _sync_attributes(conn, diff: Diff, pack: Pack, category_ids: dict[str,
                 if write:
                     await conn.execute(update(category_attributes).where(category_attributes.c.id == row["id"])
                                        .values(**values))
-    for key, row in rows.items():
-        if key not in wanted and row["active"]:
-            diff.add("attributes", "deactivated", f"{key[0]}/{key[1]}")
+    for old, row in rows.items():
+        if old not in wanted and row["active"]:
+            diff.add("attributes", "deactivated", f"{old[0]}/{old[1]}")
             if write:
                 await conn.execute(update(category_attributes).where(category_attributes.c.id == row["id"])
                                    .values(active=False))
@@ -196,7 +196,7 @@ async def _sync_agencies(conn, diff: Diff, pack: Pack, area_ids: dict[str, int],
     area_code_by_id = {v: k for k, v in area_ids.items()}
     ids = {code: r["id"] for code, r in rows.items()}
     for a in pack.agencies:  # parents come before children
-        values = {"name": a.name, "kind": a.kind, "phone": a.phone, "email": a.email, "active": True}
+        values: dict[str, object] = {"name": a.name, "kind": a.kind, "phone": a.phone, "email": a.email, "active": True}
         row = rows.get(a.code)
         if row is None:
             diff.add("agencies", "added", a.code)
@@ -250,8 +250,8 @@ async def _sync_routing(conn, diff: Diff, pack: Pack, category_ids, area_ids, ag
                 await conn.execute(update(routing_rules).where(routing_rules.c.id == existing[key][0])
                                    .values(agency_id=agency_ids[agency]))
     gone = [rule_id for key, (rule_id, _) in existing.items() if key not in wanted]
-    for key in (k for k in existing if k not in wanted):
-        diff.add("routing", "removed", label(key))
+    for old in (k for k in existing if k not in wanted):
+        diff.add("routing", "removed", label(old))
     if write and gone:
         await conn.execute(delete(routing_rules).where(routing_rules.c.id.in_(gone)))
     if write and new:
@@ -281,7 +281,7 @@ async def _sync_calendar(conn, diff: Diff, pack: Pack, write: bool, now: datetim
         if write:
             await conn.execute(insert(calendar_days), [
                 {"day": d.day, "kind": d.kind, "name": d.name, "source": d.source, "note": None} for d in national])
-    wanted: dict[date, object] = {d.day: d for d in pack.calendar.days}
+    wanted: dict[date, CalendarEntry] = {d.day: d for d in pack.calendar.days}
     for day, d in wanted.items():
         row = rows.get(day)
         values = {"kind": d.kind, "name": d.name, "source": "province", "removed_at": None}

@@ -261,7 +261,8 @@ class RedisCounters:
         # Bounded calls: a Redis that hangs must not hang every submit.
         self.redis = aioredis.from_url(url, socket_connect_timeout=1.0, socket_timeout=2.0)
         self.script = self.redis.register_script(_LUA)
-        self._make_fallback, self._fallback = fallback, None
+        self._make_fallback = fallback
+        self._fallback: DatabaseCounters | None = None
         self.outage = Outage("limits: Redis", log, consequence="abuse limits are counted in the database meanwhile")
 
     async def acquire(self, wanted: list[Counter], *, consume: bool) -> float:
@@ -284,6 +285,7 @@ class RedisCounters:
 
     def _fallback_counters(self) -> DatabaseCounters:
         if self._fallback is None:
+            assert self._make_fallback is not None  # acquire() falls back only when it has one
             self._fallback = self._make_fallback()
         return self._fallback
 
@@ -362,11 +364,11 @@ class DatabaseCounters:
                 cost = {c.key: c.cost for c in wanted}
                 await pool.execute(_PG_GIVE_BACK, keys, [cost[k] for k in keys], ends)
             return dict(zip(keys, ends)) if keys and len(keys) == len(wanted) else {}
-        params = {"now": now}
+        binds: dict[str, str | int] = {"now": now}
         for i, c in enumerate(wanted):
-            params.update({f"k{i}": c.key, f"c{i}": c.cost, f"a{i}": c.amount, f"e{i}": now + c.seconds * 1000})
+            binds.update({f"k{i}": c.key, f"c{i}": c.cost, f"a{i}": c.amount, f"e{i}": now + c.seconds * 1000})
         async with self._sqlite().begin() as conn:
-            taken = dict((await conn.execute(_sqlite_take_sql(len(wanted)), params)).all())
+            taken = dict((await conn.execute(_sqlite_take_sql(len(wanted)), binds)).tuples().all())
             if len(taken) < len(wanted):  # SQLite has one writer at a time: undo in the same transaction
                 await conn.rollback()
                 return {}

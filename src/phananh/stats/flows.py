@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select

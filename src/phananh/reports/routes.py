@@ -166,6 +166,7 @@ _SEE_OWN_NEW_REPORT = {Role.anonymous, Role.citizen, Role.dispatcher, Role.admin
 async def _new_report_view(conn, submitted: service.Submitted, principal, now: datetime) -> dict:
     """The answer to a fresh submit, shaped from the rows just written: the same view as
     `queries.get_report`/`queries.track`, without reading the report or its media back (issue 7)."""
+    assert submitted.row is not None and submitted.deadlines is not None  # set: this request created the report
     row = {k: v.astimezone(timezone.utc) if isinstance(v, datetime) else v for k, v in submitted.row.items()}
     return report_view(row, d=await directory.load(conn), viewer=principal, deadlines=submitted.deadlines,
                        media=[{**media_view(m), "purpose": m["purpose"]} for m in submitted.media or ()], now=now,

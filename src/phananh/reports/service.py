@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,7 +28,7 @@ from phananh.live import after_commit
 from phananh.reports import intake, pipeline, search, visibility
 from phananh.reports import media as media_store
 from phananh.reports.codes import id_from_code, new_tracking_token, parse_id, token_matches
-from phananh.reports.schemas import ACTION_BODIES, ReportSubmit
+from phananh.reports.schemas import ACTION_BODIES, RedactBody, ReportSubmit
 from phananh.reports.tables import events, media, reports
 from phananh.sla import service as sla
 from phananh.workflow import TERMINAL_STATES, Action, Actor, ForbiddenAction, InvalidState, Role, Status, decide
@@ -147,7 +148,8 @@ async def submit_report(
         batch.add(Step(media, media_rows, name="media", many=True))
     batch.add(*planned.steps)
     ids = await batch.run(conn)
-    if ids["report"] is None:
+    if ids["report"] is None:  # insert_once skipped it: a retry with the same key
+        assert idempotency_key is not None
         earlier = await _by_idempotency_key(conn, idempotency_key, fingerprint)
         assert earlier is not None
         return earlier
@@ -233,7 +235,7 @@ async def apply_action(
     principal: Principal,
     now: datetime,
     settings: Settings,
-    uploads: list[media_store.Upload] = (),
+    uploads: Sequence[media_store.Upload] = (),
     tracking_token: str | None = None,
 ) -> dict:
     """Apply `action`; returns its event."""
@@ -265,7 +267,7 @@ async def apply_action(
                        principal=actor_principal, now=now, payload=payload, agency_id=event_agency, public=public)
     event = await pipeline.commit(conn, report=report, changes={"status": to_status, **changes}, event=event)
     event_id = event["id"]
-    if action == "redact" and params.media:
+    if isinstance(params, RedactBody) and params.media:  # a redact
         await _request_photo_redaction(conn, report_id, [m.model_dump() for m in params.media], now=now)
     if uploads:
         paths = await media_store.store_all(uploads, settings)

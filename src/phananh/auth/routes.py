@@ -1,5 +1,5 @@
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, StringConstraints, ValidationError
@@ -106,7 +106,7 @@ async def logout(request: Request, engine: Engine, principal: CurrentPrincipal):
     if principal.user_id is None:
         raise ApiError(401, "unauthorized", "Sign in to do this.")
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    token = token.strip() or read_cookie(request, SESSION_COOKIE)
+    token = token.strip() or read_cookie(request, SESSION_COOKIE) or ""
     async with engine.begin() as conn:
         await manage.revoke_token(conn, token)
     response = Response(status_code=204)
@@ -154,7 +154,8 @@ async def totp_confirm(request: Request, body: TotpConfirmIn, engine: Engine, se
     return {"recovery_codes": codes}
 
 
-_RATE_LIMITED = {429: {"description": "too many requests (`rate_limited`): try again after `Retry-After` seconds"}}
+_RATE_LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {"description": "too many requests (`rate_limited`): try again after `Retry-After` seconds"}}
 
 
 @router.post("/otp/request", response_model=OtpRequestOut, status_code=202, responses=_RATE_LIMITED)

@@ -197,7 +197,8 @@ async def test_the_whole_lifecycle_runs_on_the_second_province(empty_url, tmp_pa
                                       headers=await headers(user))
                 assert r.status_code == 200, f"{action}: {r.text}"
 
-            # Friday 14:00 local: 4 office hours to distribute are 3 on Friday afternoon and 1 on Monday morning.
+            # Friday 14:00 local: 4 office hours to distribute are 3 on Friday afternoon and 1 on Monday morning,
+            # which opens at 07:30 in Sông Hậu (its sla.yaml office_hours, not the code's default 07:00).
             clock.set(datetime(2026, 3, 6, 14, 0, tzinfo=TZ).astimezone(timezone.utc))
             r = await client.post("/api/v1/reports", json=report_body(
                 category="ngap-nuoc", title="Ngập sâu sau mưa ở xã Tân Phú",
@@ -209,7 +210,7 @@ async def test_the_whole_lifecycle_runs_on_the_second_province(empty_url, tmp_pa
                     sla_clocks.c.report_id == report_id, sla_clocks.c.stage == "distribute"))).scalar_one()
                 d = await directory.load(conn)
                 suggested = d.suggest_agency(d.categories["ngap-nuoc"]["id"], d.areas["xa-tan-phu"]["id"])
-            assert due.astimezone(TZ) == datetime(2026, 3, 9, 8, 0, tzinfo=TZ)
+            assert due.astimezone(TZ) == datetime(2026, 3, 9, 8, 30, tzinfo=TZ)
             assert suggested["code"] == "ubnd-xa-tan-phu"  # the area rule beats the province-wide one
             view = (await client.get(f"/api/v1/reports/{report_id}", headers=await headers("dispatcher"))).json()
             assert view["area"] == "xa-tan-phu"

@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from phananh.directory import geometry
-from phananh.sla.policy import Stage
+from phananh.sla.policy import SlaPolicy, Stage
 
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 FILES = ("province.yaml", "categories.yaml", "agencies.yaml", "areas.yaml", "routing.yaml", "sla.yaml",
@@ -152,6 +152,17 @@ class Sla(_Strict):
     at_risk_fraction: float = Field(0.25, ge=0, lt=1)
     limits: dict[Stage, StageLimit]
     urgent_limits: dict[Stage, StageLimit] | None = None
+    # Office hours per weekday (mon..sun), local time, e.g. mon: [["07:00", "11:00"], ["13:00", "17:00"]]; a
+    # weekday left out has none. Unset: Monday–Friday 07:00–11:00 and 13:00–17:00.
+    office_hours: dict[str, list[tuple[str, str]]] | None = None
+
+    @field_validator("office_hours")
+    @classmethod
+    def _office_hours(cls, v):
+        if v is not None:
+            SlaPolicy.from_dict({"version": 1, "mode": "office_hours", "office_hours": v, "limits": {
+                s.value: {"working_day": 1, "day_off": 1} for s in Stage}})  # its checks, its messages
+        return v
 
     @field_validator("limits")
     @classmethod
@@ -167,7 +178,9 @@ class Sla(_Strict):
             return {s.value: {"working_day": x.working_day, "day_off": x.day_off} for s, x in t.items()}
         return {"mode": self.mode, "limits": table(self.limits),
                 "urgent_limits": table(self.urgent_limits) if self.urgent_limits else None,
-                "at_risk_fraction": self.at_risk_fraction}
+                "at_risk_fraction": self.at_risk_fraction,
+                "office_hours": {d: [list(i) for i in hours] for d, hours in self.office_hours.items()}
+                if self.office_hours is not None else None}
 
 
 class CalendarEntry(_Strict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -13,6 +13,9 @@ MODES: tuple[str, ...] = ("day_type", "office_hours")
 
 # (working-day limit, day-off limit)
 Limits = Mapping[str, tuple[timedelta, timedelta]]
+# Weekday (Monday=0) -> opening intervals, local time; a weekday left out has no office hours.
+OfficeHours = Mapping[int, tuple[tuple[time, time], ...]]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class Stage(StrEnum):
@@ -29,6 +32,8 @@ class SlaPolicy:
     limits: Limits
     urgent_limits: Limits | None = None  # stages missing here fall back to `limits`
     at_risk_fraction: float = 0.25
+    # The province's office hours (its pack's sla.yaml); None: the calendar's default (Mon–Fri 7–11, 13–17).
+    office_hours: OfficeHours | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -42,6 +47,16 @@ class SlaPolicy:
                     raise ValueError(f"{stage}: limits must be positive whole minutes")
         if not 0 <= self.at_risk_fraction < 1:
             raise ValueError("at_risk_fraction must be in [0, 1)")
+        for weekday, intervals in (self.office_hours or {}).items():
+            if weekday not in range(7):
+                raise ValueError(f"office_hours: unknown weekday {weekday!r}")
+            ordered = sorted(intervals)
+            for i, (opens, closes) in enumerate(ordered):
+                if opens >= closes or (i and ordered[i - 1][1] > opens):
+                    raise ValueError(f"office_hours.{WEEKDAYS[weekday]}: intervals must open before they close "
+                                     "and not overlap")
+        if self.office_hours is not None and not any(self.office_hours.values()):
+            raise ValueError("office_hours: at least one weekday needs office hours")
 
     def limit(self, stage: str, *, working_day: bool, urgent: bool = False) -> timedelta:
         table = self.urgent_limits if urgent and self.urgent_limits else self.limits
@@ -56,6 +71,7 @@ class SlaPolicy:
             "limits": _limits_to_dict(self.limits),
             "urgent_limits": None if self.urgent_limits is None else _limits_to_dict(self.urgent_limits),
             "at_risk_fraction": self.at_risk_fraction,
+            "office_hours": None if self.office_hours is None else _hours_to_dict(self.office_hours),
         }
 
     @classmethod
@@ -67,6 +83,7 @@ class SlaPolicy:
             limits=_limits_from_dict(data["limits"]),
             urgent_limits=None if urgent is None else _limits_from_dict(urgent),
             at_risk_fraction=float(data.get("at_risk_fraction", 0.25)),
+            office_hours=None if data.get("office_hours") is None else _hours_from_dict(data["office_hours"]),
         )
 
 
@@ -82,6 +99,23 @@ def _limits_from_dict(data: Mapping[str, Mapping[str, int]]) -> dict[str, tuple[
         Stage(stage): (timedelta(minutes=pair["working_day"]), timedelta(minutes=pair["day_off"]))
         for stage, pair in data.items()
     }
+
+
+def _hours_to_dict(hours: OfficeHours) -> dict[str, list[list[str]]]:
+    return {WEEKDAYS[d]: [[f"{o:%H:%M}", f"{c:%H:%M}"] for o, c in sorted(hours[d])] for d in sorted(hours)}
+
+
+def _hours_from_dict(data: Mapping[str, Any]) -> dict[int, tuple[tuple[time, time], ...]]:
+    """{"mon": [["07:00", "11:00"], ...], ...} -> {0: ((07:00, 11:00), ...), ...}."""
+    out = {}
+    for name, intervals in data.items():
+        if name not in WEEKDAYS:
+            raise ValueError(f"office_hours: unknown weekday {name!r} (use {', '.join(WEEKDAYS)})")
+        try:
+            out[WEEKDAYS.index(name)] = tuple((time.fromisoformat(o), time.fromisoformat(c)) for o, c in intervals)
+        except (TypeError, ValueError):
+            raise ValueError(f"office_hours.{name}: intervals are [\"HH:MM\", \"HH:MM\"] pairs") from None
+    return out
 
 
 def _minutes(limit: timedelta) -> int:

@@ -47,6 +47,8 @@ class PolicyIn(BaseModel):
     limits: dict[str, StageLimits]
     urgent_limits: dict[str, StageLimits] | None = None
     at_risk_fraction: float = Field(default=0.25, ge=0, lt=1)
+    # {"mon": [["07:00", "11:00"], ["13:00", "17:00"]], ...}; null: the default office hours
+    office_hours: dict[str, list[tuple[str, str]]] | None = None
 
 
 @router.get("/admin/calendar")

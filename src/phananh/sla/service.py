@@ -80,7 +80,7 @@ async def load_rules(conn: AsyncConnection) -> tuple[SlaPolicy, WorkingCalendar]
         CalendarDay(day=r.day, kind=r.kind, name=r.name, source=r.source)
         for r in (await conn.execute(select(calendar_days).where(calendar_days.c.removed_at.is_(None)))).all()
     ]
-    calendar = WorkingCalendar(days)
+    calendar = WorkingCalendar(days, policy.office_hours)  # the pack's office hours, else the default ones
     _cache[key] = (version, policy, calendar)
     return policy, calendar
 

@@ -39,11 +39,12 @@ run: seed
 	bash scripts/install-system.sh  # Debian's ffmpeg: ffprobe checks uploaded videos
 	$(BIN)/phananh serve --host 127.0.0.1 --port 8000
 
-## make test: install, then the whole suite (SQLite and PostgreSQL)
+## make test: install, the linter and the type checker, then the whole suite (SQLite and PostgreSQL)
 test: install
 	bash scripts/install-browser.sh  # Debian's chromium for the browser tests (tests/web)
 	bash scripts/install-system.sh  # Debian's ffmpeg: ffprobe checks uploaded videos (tests/security)
-	$(BIN)/ruff check src tests  # the linter (pyproject.toml); mypy runs in `make lint` until it reaches 0 errors
+	$(BIN)/ruff check src tests  # the linter (pyproject.toml)
+	$(BIN)/mypy  # the types (pyproject.toml [tool.mypy]: src/phananh, stricter on workflow/ and sla/); 0 errors
 	$(BIN)/python -m pytest -q
 
 ## make lint: ruff (style, imports, likely bugs) and mypy (types; stricter on workflow/ and sla/), as configured in pyproject.toml

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, StringConstraints, ValidationError
 
 from phananh.api.deps import AppSettings, CurrentPrincipal, Engine
-from phananh.api.openapi import document_models
+from phananh.api.openapi import document_models, error_responses
 from phananh.auth import manage, mfa, service, staff_login
 from phananh.db import utcnow
 from phananh.errors import ApiError, DomainError, invalid_fields
@@ -64,7 +64,7 @@ _LOGIN_DOC = {"requestBody": {"required": True, "content": {
 }}}
 
 
-@router.post("/login", response_model=TokenOut, openapi_extra=_LOGIN_DOC)
+@router.post("/login", response_model=TokenOut, openapi_extra=_LOGIN_DOC, responses=error_responses(401, 422, 429))
 async def login(request: Request, engine: Engine, settings: AppSettings):
     """Staff sign-in: username and password (JSON, or an OAuth2 password form) → bearer token."""
     if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
@@ -134,7 +134,7 @@ def _staff(principal) -> None:
         raise ApiError(403, "forbidden", "Your role may not do this.")
 
 
-@router.post("/mfa/totp/setup", response_model=TotpSetupOut)
+@router.post("/mfa/totp/setup", response_model=TotpSetupOut, responses=error_responses(409))
 async def totp_setup(engine: Engine, settings: AppSettings, principal: CurrentPrincipal):
     """Staff second factor, step 1: a new TOTP secret and its otpauth:// URI (for a QR code). Not active yet."""
     _staff(principal)
@@ -142,7 +142,7 @@ async def totp_setup(engine: Engine, settings: AppSettings, principal: CurrentPr
         return await mfa.begin_totp(conn, user_id=principal.signed_in_user_id, settings=settings)
 
 
-@router.post("/mfa/totp/confirm", response_model=TotpConfirmOut)
+@router.post("/mfa/totp/confirm", response_model=TotpConfirmOut, responses=error_responses(409, 422))
 async def totp_confirm(request: Request, body: TotpConfirmIn, engine: Engine, settings: AppSettings,
                        principal: CurrentPrincipal):
     """Step 2: a code from the app turns the second factor on; the answer holds 10 one-time recovery codes
@@ -155,7 +155,8 @@ async def totp_confirm(request: Request, body: TotpConfirmIn, engine: Engine, se
 
 
 _RATE_LIMITED: dict[int | str, dict[str, Any]] = {
-    429: {"description": "too many requests (`rate_limited`): try again after `Retry-After` seconds"}}
+    429: {"description": "too many requests (`rate_limited`): try again after `Retry-After` seconds"},
+    **error_responses(422)}
 
 
 @router.post("/otp/request", response_model=OtpRequestOut, status_code=202, responses=_RATE_LIMITED)
@@ -164,7 +165,7 @@ async def otp_request(request: Request, body: OtpRequestIn):
     return await service.send_sign_in_code(request, phone=body.phone)
 
 
-@router.post("/otp/verify", response_model=TokenOut, responses=_RATE_LIMITED)
+@router.post("/otp/verify", response_model=TokenOut, responses={**_RATE_LIMITED, **error_responses(401)})
 async def otp_verify(request: Request, body: OtpVerifyIn):
     """Citizen sign-in, step 2: the code → bearer token; the citizen's reports are theirs."""
     return await service.sign_in_with_code(request, phone=body.phone, code=body.code)

@@ -81,7 +81,17 @@ async def health():
     return {"status": "ok", "version": __version__}
 
 
-@router.get("/ready")
+_NOT_READY = {
+    "description": "Not ready: `checks` names the part that failed (or, shedding load, the JSON error body).",
+    "content": {"application/json": {"schema": {"anyOf": [
+        {"type": "object", "required": ["status", "checks"],
+         "properties": {"status": {"type": "string"}, "checks": {"type": "object"}}},
+        {"$ref": "#/components/schemas/ErrorOut"},
+    ]}}},
+}
+
+
+@router.get("/ready", responses={503: _NOT_READY})
 async def ready(request: Request):
     """200 when the database, Redis (when configured) and the media store answer; else 503 naming what failed."""
     settings = request.app.state.settings

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from phananh.api.deps import CurrentPrincipal, Engine, Now
+from phananh.api.openapi import error_responses
 from phananh.db import reading
 from phananh.errors import ApiError
 from phananh.privacy import service
@@ -42,7 +43,7 @@ _ERASE_DOC = {"requestBody": {"required": True, "content": {"application/json": 
     "type": "object", "properties": {"confirm": {"type": "boolean", "enum": [True]}}, "required": ["confirm"]}}}}}
 
 
-@router.post("/me/erase", openapi_extra=_ERASE_DOC)
+@router.post("/me/erase", openapi_extra=_ERASE_DOC, responses=error_responses(409, 422))
 async def erase_me(request: Request, engine: Engine, principal: CurrentPrincipal, now: Now):
     """Withdraw consent and erase my identity: `{"confirm": true}`. My reports stay (a public-interest record)
     under a tombstone; notifications to me stop; my account is closed and this sign-in ends."""

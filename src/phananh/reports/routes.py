@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 
 from phananh.api.deps import AppSettings, CurrentPrincipal, Engine, Now, ReadConn, get_principal
 from phananh.api.ids import BigId
-from phananh.api.openapi import document_models
+from phananh.api.openapi import document_models, error_responses
 from phananh.db import reading
 from phananh.directory import service as directory
 from phananh.errors import ApiError, invalid, invalid_fields
@@ -114,7 +114,8 @@ async def read_body(request: Request, settings) -> tuple[Any, list[media_store.U
 
 
 @router.post("/reports", status_code=201, response_model=SubmitOut, openapi_extra=_SUBMIT_DOC,
-             responses={200: {"model": SubmitOut, "description": "the same Idempotency-Key and body again: the report made the first time"}})
+             responses={200: {"model": SubmitOut, "description": "the same Idempotency-Key and body again: the report made the first time"},
+                        **error_responses(401, 403, 409, 415, 429)})
 async def submit_report(
     request: Request,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
@@ -260,7 +261,7 @@ _ACTION_DOC = {
 
 @router.post("/reports/{report_ref}/actions/{action}", response_model=ReportOut, response_model_exclude_unset=True,
              openapi_extra=_ACTION_DOC,
-             responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
+             responses=error_responses(401, 403, 404, 409, 415, 422))
 async def report_action(
     report_ref: str,
     action: str,
@@ -297,7 +298,8 @@ async def track(tracking_token: str, engine: Engine, now: Now):
         return await queries.track(conn, tracking_token, now=now)
 
 
-@router.post("/track", response_model=TrackOut, response_model_exclude_unset=True, responses={404: {}, 429: {}})
+@router.post("/track", response_model=TrackOut, response_model_exclude_unset=True,
+             responses=error_responses(404, 422, 429))
 async def track_by_phone(request: Request, engine: Engine, now: Now):
     """The reporter's view without the tracking code: `{"code": "PA-2026-000123", "phone_last4": "5678"}`, the
     report's public code and the last 4 digits of the phone given with it. A wrong pair, an unknown code and an

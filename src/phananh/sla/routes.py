@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from phananh.api.deps import Engine, Now, require_roles
+from phananh.api.openapi import error_responses
 from phananh.auth.principal import Principal
 from phananh.directory import service as directory
 from phananh.errors import not_found
@@ -88,7 +89,7 @@ async def get_policy(engine: Engine, _who: AdminOrDispatcher) -> dict[str, Any]:
         return await admin.current_policy(conn)
 
 
-@router.put("/admin/sla-policy")
+@router.put("/admin/sla-policy", responses=error_responses(409, 422))
 async def put_policy(body: PolicyIn, engine: Engine, who: Admin, now: Now) -> dict[str, Any]:
     """A new policy version; running deadlines are recomputed with it."""
     async with engine.begin() as conn:

@@ -19,6 +19,7 @@ from phananh.config import Settings
 from phananh.notifications.delivery import deliver_due
 from phananh.notifications.senders import Sender, senders_from_settings
 from phananh.ops import heartbeat
+from phananh.ops.outage import DatabaseOutage
 from phananh.privacy.scheduled import run_retention
 from phananh.reports.derivatives import run_derivatives
 from phananh.reports.scheduled import close_published
@@ -43,7 +44,8 @@ async def run_scheduler(
     engine: AsyncEngine, settings: Settings, *, clock: Callable[[], datetime], stop: asyncio.Event,
     senders: Mapping[str, Sender] | None = None,
 ) -> None:
-    """Every `sweep_interval_seconds` until `stop` is set; a failing pass is logged and the next one runs."""
+    """Every `sweep_interval_seconds` until `stop` is set; a failing pass is logged and the next one runs (on a
+    short backoff of its own while the database is unreachable: see DatabaseOutage)."""
     senders = senders or senders_from_settings(settings)
     # Audit sealing keeps its own, shorter beat (audit_seal_interval_seconds) beside the sweep.
     sealer = asyncio.create_task(run_sealer(engine, settings, clock=clock, stop=stop))
@@ -53,13 +55,15 @@ async def run_scheduler(
     # Retention of reporters' identities (identity_retention_years), on a daily beat by default.
     retention = asyncio.create_task(run_retention(engine, settings, clock=clock, stop=stop)) \
         if settings.identity_retention_interval_hours > 0 and settings.identity_retention_years > 0 else None
+    database = DatabaseOutage("scheduled jobs", log)
     while not stop.is_set():
         try:
             await run_once(engine, senders=senders, now=clock(), settings=settings)
-        except Exception:
-            log.exception("scheduled jobs failed; retrying at the next tick")
+            database.recovered()
+        except Exception as exc:
+            database.failed_pass(exc)
         try:
-            await asyncio.wait_for(stop.wait(), timeout=settings.sweep_interval_seconds)
+            await asyncio.wait_for(stop.wait(), timeout=database.next_wait(settings.sweep_interval_seconds))
         except TimeoutError:
             pass
     await sealer

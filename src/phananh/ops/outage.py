@@ -1,11 +1,14 @@
 """A dependency that may go away for a while (Redis): one warning when an outage starts and one line when it ends,
 instead of a traceback per request, and no new attempt for a moment after a failure, so that a dependency that
-hangs instead of refusing costs one time-out per `pause`, not one per request."""
+hangs instead of refusing costs one time-out per `pause`, not one per request. `DatabaseOutage`: the same for the
+periodic jobs of `phananh worker` while PostgreSQL is stopped or restarting."""
 
 from __future__ import annotations
 
 import logging
 import time
+
+from phananh.server.backpressure import database_unreachable
 
 
 class Outage:
@@ -30,3 +33,36 @@ class Outage:
         if self.down:
             self.down = False
             self.log.warning("%s is back", self.what)
+
+
+class DatabaseOutage(Outage):
+    """One periodic job's view of the database: while it is unreachable, one warning (no traceback per pass) and a
+    short backoff instead of the job's interval; one info line when a pass succeeds again. Any other failure keeps
+    its traceback on every pass: that one is a bug."""
+
+    FIRST_RETRY, MOST_RETRY = 1.0, 10.0  # seconds
+
+    def __init__(self, job: str, log: logging.Logger):
+        super().__init__(f"{job}: database", log, consequence="retrying")
+        self.job = job
+        self.failures = 0
+
+    def failed_pass(self, exc: Exception) -> None:
+        if not database_unreachable(exc):
+            self.log.error("%s failed; retrying at the next tick", self.job, exc_info=exc)
+            return
+        self.failures += 1
+        self.failed(exc)
+
+    def recovered(self) -> None:
+        self.failures = 0
+        if self.down:
+            self.down = False
+            self.log.info("%s: database reachable again", self.job)
+
+    def next_wait(self, interval: float) -> float:
+        """The job's own interval; while the database is unreachable 1, 2, 4, 8 then 10 s instead, so a daily pass
+        runs within seconds of the database coming back and a one-second pass does not knock every second."""
+        if not self.down:
+            return interval
+        return min(self.FIRST_RETRY * 2 ** (self.failures - 1), self.MOST_RETRY)

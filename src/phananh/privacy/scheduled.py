@@ -14,6 +14,7 @@ from phananh.auth.principal import Principal
 from phananh.config import Settings
 from phananh.db import reading
 from phananh.errors import DomainError
+from phananh.ops.outage import DatabaseOutage
 from phananh.privacy import service
 from phananh.reports.tables import reports
 from phananh.workflow import Role
@@ -62,12 +63,15 @@ async def anonymise_expired(engine: AsyncEngine, *, now: datetime, years: int, d
 async def run_retention(engine: AsyncEngine, settings: Settings, *, clock: Callable[[], datetime],
                         stop: asyncio.Event) -> None:
     """The retention pass at start, then every `identity_retention_interval_hours`, until `stop` is set."""
+    database = DatabaseOutage("retention", log)
     while not stop.is_set():
         try:
             await anonymise_expired(engine, now=clock(), years=settings.identity_retention_years)
-        except Exception:
-            log.exception("the retention pass failed; retrying at the next tick")
+            database.recovered()
+        except Exception as exc:
+            database.failed_pass(exc)
         try:
-            await asyncio.wait_for(stop.wait(), timeout=settings.identity_retention_interval_hours * 3600)
+            await asyncio.wait_for(stop.wait(),
+                                   timeout=database.next_wait(settings.identity_retention_interval_hours * 3600))
         except TimeoutError:
             pass

@@ -24,6 +24,7 @@ from phananh.config import Settings
 from phananh.db import utcnow
 from phananh.errors import ApiError
 from phananh.media_store import store_for
+from phananh.ops.outage import DatabaseOutage
 from phananh.reports.photos import decode_photo, encode_jpeg
 from phananh.reports.tables import identity_reads, media, media_derivatives
 
@@ -244,20 +245,22 @@ async def statuses(conn: AsyncConnection, media_ids: list[int]) -> dict[int, dic
 
 async def run_derivatives(engine: AsyncEngine, settings: Settings, *, stop: asyncio.Event) -> None:
     """The worker's loop: a pass every `derivative_interval_seconds` (sooner while there is more to do)."""
+    database = DatabaseOutage("photo derivatives", log)
     while not stop.is_set():
         busy = False
         try:
             done = await process_due(engine, settings)
+            database.recovered()
             busy = len(done.ready) + len(done.retrying) + len(done.failed) >= settings.derivative_batch
             if done.ready or done.failed:
                 log.info("photo derivatives: %s ready, %s retrying, %s failed", len(done.ready), len(done.retrying),
                          len(done.failed))
-        except Exception:
-            log.exception("photo derivatives pass failed; retrying at the next tick")
+        except Exception as exc:
+            database.failed_pass(exc)
         if busy:
             await asyncio.sleep(0)
             continue
         try:
-            await asyncio.wait_for(stop.wait(), timeout=settings.derivative_interval_seconds)
+            await asyncio.wait_for(stop.wait(), timeout=database.next_wait(settings.derivative_interval_seconds))
         except TimeoutError:
             pass

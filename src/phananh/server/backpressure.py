@@ -12,7 +12,7 @@ import json
 import logging
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -29,10 +29,6 @@ UNREACHABLE_MESSAGE = "The database cannot be reached for a moment; please try a
 UNREACHABLE_SQLSTATES = {"57P01", "57P02"}
 # Long-lived streams (server-sent events) stay open for minutes: they are not load to shed.
 UNLIMITED_SUFFIXES = ("/stream", "/health")
-
-
-def busy_body() -> dict:
-    return error_body("overloaded", gettext(BUSY_MESSAGE))
 
 
 def database_unreachable(exc: BaseException) -> bool:
@@ -59,11 +55,20 @@ def database_unreachable(exc: BaseException) -> bool:
     return isinstance(exc, asyncpg.exceptions.InterfaceError) and "connection is closed" in str(exc)
 
 
-def unreachable_response(request: Request, retry_after: int) -> JSONResponse:
+def unreachable_response(request: Request, retry_after: int) -> Response:
     """503 + Retry-After in the request's language; the client retries (a submit with its Idempotency-Key)."""
     log.warning("database unreachable: %s %s answered 503", request.method, request.url.path)
-    return JSONResponse(error_body("database_unavailable", gettext(UNREACHABLE_MESSAGE)), 503,
-                        headers={"Retry-After": str(retry_after)})
+    return unavailable_response(request, "database_unavailable", UNREACHABLE_MESSAGE, retry_after)
+
+
+def unavailable_response(request: Request, code: str, message: str, retry_after: int) -> Response:
+    """The JSON error for API and Open311 clients; a browser asking for a page gets a page (phananh.web.unavailable),
+    rendered without the database."""
+    from phananh.web.unavailable import unavailable_page, wants_page  # the web layer, on this rare path only
+
+    if wants_page(request):
+        return unavailable_page(request, message=message, retry_after=retry_after)
+    return JSONResponse(error_body(code, gettext(message)), 503, headers={"Retry-After": str(retry_after)})
 
 
 class InFlightLimit:
@@ -102,13 +107,13 @@ def install_backpressure(app: FastAPI, *, max_in_flight: int, retry_after: int) 
     refuses connections (full, starting) is a 503 too."""
 
     @app.exception_handler(PoolTimeout)
-    async def _pool_exhausted(_request: Request, _exc: PoolTimeout):
-        return JSONResponse(busy_body(), 503, headers={"Retry-After": str(retry_after)})
+    async def _pool_exhausted(request: Request, _exc: PoolTimeout):
+        return unavailable_response(request, "overloaded", BUSY_MESSAGE, retry_after)
 
     @app.exception_handler(DBAPIError)
     async def _database_error(request: Request, exc: DBAPIError):
         if getattr(exc.orig, "sqlstate", None) in BUSY_SQLSTATES:
-            return JSONResponse(busy_body(), 503, headers={"Retry-After": str(retry_after)})
+            return unavailable_response(request, "overloaded", BUSY_MESSAGE, retry_after)
         if database_unreachable(exc):
             return unreachable_response(request, retry_after)
         log.error("database error", exc_info=exc)

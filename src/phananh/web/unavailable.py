@@ -1,0 +1,37 @@
+"""The page a browser gets instead of the JSON 503 while the database cannot answer (stopped, restarting, pool
+exhausted): the site's frame and a line in the reader's language, rendered from the templates alone, since
+nothing here may need the database. API and Open311 clients keep the JSON body."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from phananh.auth.principal import ANONYMOUS
+from phananh.i18n import LANGUAGES, gettext, pick_language
+from phananh.server.cookies import read_cookie
+from phananh.web.session import CSRF_FIELD, LANG_COOKIE
+from phananh.web.templating import env
+
+MACHINE_PREFIXES = ("/api/", "/open311/")
+
+
+def wants_page(request: Request) -> bool:
+    """A browser asking for a page: Accept names text/html, outside the machine interfaces."""
+    return "text/html" in request.headers.get("accept", "") and not request.url.path.startswith(MACHINE_PREFIXES)
+
+
+def unavailable_page(request: Request, *, message: str, retry_after: int) -> HTMLResponse:
+    """503 + Retry-After. A page that was only being read reloads by itself after `retry_after` seconds; a form sent
+    with POST is not sent again behind the user's back (they go back and send it themselves)."""
+    explicit = request.query_params.get("lang")
+    lang = pick_language(request.headers.get("accept-language"),
+                         explicit if explicit in LANGUAGES else read_cookie(request, LANG_COOKIE))
+    html = env.get_template("unavailable.html").render(
+        _=partial(gettext, lang=lang), lang=lang, principal=ANONYMOUS, csrf_field=CSRF_FIELD, csrf_token="",
+        flashes=[], path=request.url.path, unread_notices=0, message=gettext(message, lang),
+        retry_after=retry_after, reload=request.method in ("GET", "HEAD"),
+    )
+    return HTMLResponse(html, 503, headers={"Retry-After": str(retry_after)})

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from phananh.app import create_app
 from phananh.config import Settings
 from phananh.db import create_engine
+from phananh.server.backpressure import install_backpressure
 from tests.ops.test_health import closed_port
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -70,3 +74,25 @@ async def test_api_and_open311_clients_keep_the_json_503(down, method, path, acc
     assert r.status_code == 503, f"{path}: {r.status_code} {r.text[:300]}"
     assert r.headers["retry-after"] == "7"
     assert r.json()["error"]["code"] == "database_unavailable"
+
+
+class _FullDatabase(Exception):
+    sqlstate = "53300"  # too_many_connections
+
+
+@pytest.mark.parametrize("failure", [PoolTimeout(), DBAPIError("SELECT 1", None, _FullDatabase())])
+async def test_a_browser_gets_the_busy_page_when_no_connection_is_free(failure):
+    app = FastAPI()
+    install_backpressure(app, max_in_flight=0, retry_after=4)
+
+    @app.get("/portal")
+    async def portal():
+        raise failure
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        page = await client.get("/portal", headers={"Accept": BROWSER})
+        api = await client.get("/portal", headers={"Accept": "application/json"})
+    assert (page.status_code, page.headers["retry-after"]) == (503, "4")
+    assert "<h1>Tạm thời gián đoạn</h1>" in page.text
+    assert "Hệ thống đang quá tải; vui lòng thử lại sau giây lát." in page.text
+    assert api.json()["error"]["code"] == "overloaded"

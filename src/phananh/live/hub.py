@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from phananh.ops.outage import Outage
@@ -71,7 +72,7 @@ class Hub:
             queue.put_nowait(message)
 
     @asynccontextmanager
-    async def subscribe(self):
+    async def subscribe(self) -> AsyncIterator[asyncio.Queue]:
         """A queue receiving every message published from now on, anywhere, and the live state's changes. Never
         waits long: with Redis unreachable it yields within FIRST_STATE_SECONDS, `paused` (see `state`)."""
         queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)

@@ -49,7 +49,7 @@ def georeport(handler):
     """Turn every failure of `handler` into the spec's error document, in the format asked for."""
 
     @functools.wraps(handler)
-    async def wrapper(*args, **kwargs):
+    async def wrapper(*args, **kwargs) -> Any:
         request: Request = kwargs["request"]
         fmt = (kwargs.get("fmt") or "xml").lower()
         try:

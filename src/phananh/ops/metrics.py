@@ -51,7 +51,7 @@ POOL = Gauge("phananh_db_pool_connections", "Database connections of the server 
 class RequestMetrics:
     """Pure ASGI middleware: one counter increment and one histogram observation per request, no task."""
 
-    def __init__(self, app):
+    def __init__(self, app) -> None:
         self.app = app
         self._children: dict[tuple, tuple] = {}  # (method, route, status) -> (counter, histogram) children
 

@@ -42,17 +42,10 @@ def _checked_settings():
     settings = get_settings()
     check_startup(settings)
     if settings.env == "production":  # and a database holding the demo's data and shared password (issue 14)
-        from phananh.db import create_engine
+        from phananh.cli_support import with_engine
         from phananh.demo.marker import refuse_demo_in_production
 
-        async def _demo_check():
-            engine = create_engine(settings.database_url)
-            try:
-                await refuse_demo_in_production(engine, settings.env)
-            finally:
-                await engine.dispose()
-
-        asyncio.run(_demo_check())
+        with_engine(lambda engine: refuse_demo_in_production(engine, settings.env))
     return settings
 
 
@@ -66,21 +59,13 @@ def _ensure_var_dirs() -> None:
 def migrate() -> None:
     """Create or upgrade the database schema (Alembic), and seed the public-holiday calendar."""
     from phananh import migrate as m
-    from phananh.db import create_engine, utcnow
+    from phananh.cli_support import in_transaction
+    from phananh.db import utcnow
     from phananh.sla import service as sla
 
     _ensure_var_dirs()
-    url = get_settings().database_url
-    m.upgrade(url)
-
-    async def _calendar():
-        engine = create_engine(url)
-        async with engine.begin() as conn:
-            added = await sla.seed_calendar(conn, sla.years_around(utcnow().date()))
-        await engine.dispose()
-        return added
-
-    added = asyncio.run(_calendar())
+    m.upgrade(get_settings().database_url)
+    added = in_transaction(lambda conn: sla.seed_calendar(conn, sla.years_around(utcnow().date())))
     typer.echo(f"Database is up to date ({added} calendar days added).")
 
 
@@ -155,7 +140,7 @@ def create_user(
     from sqlalchemy import select
 
     from phananh.auth import service
-    from phananh.db import create_engine
+    from phananh.cli_support import in_transaction
     from phananh.directory.tables import agencies
     from phananh.workflow import Role
 
@@ -167,21 +152,16 @@ def create_user(
         if problem := password_problem(password):
             raise typer.BadParameter(problem.message.format(**problem.params), param_hint="--password")
 
-    async def _run():
-        engine = create_engine(get_settings().database_url)
-        try:
-            async with engine.begin() as conn:
-                agency_id = None
-                if agency:
-                    agency_id = (await conn.execute(select(agencies.c.id).where(agencies.c.code == agency))).scalar()
-                    if agency_id is None:
-                        raise typer.BadParameter(f"unknown agency {agency!r}", param_hint="--agency")
-                return await service.create_user(conn, username=username, password=password, role=role,
-                                                 full_name=full_name, agency_id=agency_id, phone=phone, email=email)
-        finally:
-            await engine.dispose()
+    async def _create(conn):
+        agency_id = None
+        if agency:
+            agency_id = (await conn.execute(select(agencies.c.id).where(agencies.c.code == agency))).scalar()
+            if agency_id is None:
+                raise typer.BadParameter(f"unknown agency {agency!r}", param_hint="--agency")
+        return await service.create_user(conn, username=username, password=password, role=role,
+                                         full_name=full_name, agency_id=agency_id, phone=phone, email=email)
 
-    user_id = asyncio.run(_run())
+    user_id = in_transaction(_create)
     typer.echo(f"User {username} created (id {user_id}).")
 
 

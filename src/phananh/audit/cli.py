@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Annotated
 
 import typer
 
+from phananh.cli_support import with_engine
+
 audit_app = typer.Typer(help="The tamper-evident record: the sealed hash chain of events.", no_args_is_help=True)
-
-
-def _with_engine(work):
-    from phananh.config import get_settings
-    from phananh.db import create_engine
-
-    async def _go():
-        engine = create_engine(get_settings().database_url)
-        try:
-            return await work(engine)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(_go())
 
 
 def head_line(h) -> str:
@@ -47,7 +34,7 @@ def verify(
         await v.record(engine, result, by="cli")
         return result
 
-    result = _with_engine(work)
+    result = with_engine(work)
     seconds = (result.finished_at - result.started_at).total_seconds()
     if not result.ok:
         typer.echo(f"FAILED: {result.problem.english()}")
@@ -64,7 +51,7 @@ def head() -> None:
     """Print the newest block: `<hash> <sealed_at, ISO 8601 +07:00> block <n> events ≤ <last event id>`."""
     from phananh.audit import seal
 
-    h = _with_engine(seal.head)
+    h = with_engine(seal.head)
     if h is None:
         typer.echo("No block sealed yet.", err=True)
         raise typer.Exit(1)
@@ -79,7 +66,7 @@ def seal_now() -> None:
     from phananh.db import utcnow
 
     s = get_settings()
-    sealed = _with_engine(lambda engine: seal.seal(engine, now=utcnow(), max_events=s.audit_block_max_events,
+    sealed = with_engine(lambda engine: seal.seal(engine, now=utcnow(), max_events=s.audit_block_max_events,
                                                     wait_seconds=s.audit_seal_wait_seconds))
     if not sealed.blocks:
         typer.echo("Nothing new to seal.")

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 
 import typer
 
+from phananh.cli_support import in_transaction
+
 user_app = typer.Typer(help="Staff accounts: lift a sign-in lock, reset a lost second factor.", no_args_is_help=True)
-
-
-def _run(work):
-    from phananh.config import get_settings
-    from phananh.db import create_engine
-
-    async def _go():
-        engine = create_engine(get_settings().database_url)
-        try:
-            async with engine.begin() as conn:
-                return await work(conn)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(_go())
 
 
 def _actor() -> str:
@@ -36,7 +22,7 @@ def _or_exit(work):
     from phananh.errors import DomainError
 
     try:
-        return _run(work)
+        return in_transaction(work)
     except DomainError as exc:
         typer.echo(exc.message.format(**exc.params), err=True)
         raise typer.Exit(1)
@@ -58,7 +44,7 @@ def locked() -> None:
     from phananh.auth import lockout
     from phananh.db import utcnow
 
-    for row in _run(lambda conn: lockout.locked_accounts(conn, utcnow())):
+    for row in in_transaction(lambda conn: lockout.locked_accounts(conn, utcnow())):
         typer.echo(f"{row['username']}\t{row['locked_until'].isoformat()}\t{row['lock_count']}")
 
 

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
 
+from phananh.cli_support import in_transaction
+
 api_key_app = typer.Typer(help="Partner API keys for Open311 (POST requests).", no_args_is_help=True)
-
-
-def _run(work):
-    from phananh.config import get_settings
-    from phananh.db import create_engine
-
-    async def _go():
-        engine = create_engine(get_settings().database_url)
-        try:
-            async with engine.begin() as conn:
-                return await work(conn)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(_go())
 
 
 @api_key_app.command("create")
@@ -33,7 +19,7 @@ def create(partner_name: str, note: Annotated[str | None, typer.Option(help="wha
     from phananh.open311 import keys
 
     try:
-        view, key = _run(lambda conn: keys.create_key(conn, partner=partner_name, note=note, created_by="cli",
+        view, key = in_transaction(lambda conn: keys.create_key(conn, partner=partner_name, note=note, created_by="cli",
                                                        now=utcnow()))
     except DomainError as exc:
         raise typer.BadParameter(exc.message, param_hint="PARTNER_NAME")
@@ -48,7 +34,7 @@ def list_() -> None:
     from phananh.open311 import keys
     from phananh.sla.calendar import TZ
 
-    rows = _run(keys.list_keys)
+    rows = in_transaction(keys.list_keys)
     if not rows:
         typer.echo("No API keys.")
         return
@@ -67,7 +53,7 @@ def revoke(key_id: int) -> None:
     from phananh.open311 import keys
 
     try:
-        view = _run(lambda conn: keys.revoke_key(conn, key_id=key_id, now=utcnow()))
+        view = in_transaction(lambda conn: keys.revoke_key(conn, key_id=key_id, now=utcnow()))
     except DomainError:
         raise typer.BadParameter(f"no API key #{key_id}", param_hint="KEY_ID")
     typer.echo(f"API key #{view['id']} of {view['partner']} revoked.")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
+
+from phananh.cli_support import with_engine
 
 province_app = typer.Typer(help="Province packs: a province's reference data as YAML files.", no_args_is_help=True)
 
@@ -17,8 +18,6 @@ def load_command(
 ) -> None:
     """Validate a province pack, show what changes in the database, and apply it (one transaction, idempotent).
     Entries missing from the pack are deactivated, never deleted."""
-    from phananh.config import get_settings
-    from phananh.db import create_engine
     from phananh.provinces import load, pack_path
     from phananh.provinces.schema import PackError, read_pack
 
@@ -30,14 +29,7 @@ def load_command(
             typer.echo(f"  {problem}", err=True)
         raise typer.Exit(2)
 
-    async def _run():
-        engine = create_engine(get_settings().database_url)
-        try:
-            return await load.load(engine, pack, dry_run=dry_run)
-        finally:
-            await engine.dispose()
-
-    diff = asyncio.run(_run())
+    diff = with_engine(lambda engine: load.load(engine, pack, dry_run=dry_run))
     p = pack.province
     typer.echo(f"{p.name} ({p.code}) pack v{p.version}" + (" — dry run, nothing written" if dry_run else ""))
     for line in diff.lines():

@@ -96,3 +96,19 @@ async def test_a_browser_gets_the_busy_page_when_no_connection_is_free(failure):
     assert "<h1>Tạm thời gián đoạn</h1>" in page.text
     assert "Hệ thống đang quá tải; vui lòng thử lại sau giây lát." in page.text
     assert api.json()["error"]["code"] == "overloaded"
+
+
+async def test_a_database_host_name_that_no_longer_resolves_is_a_503_not_a_500():
+    import socket
+
+    app = FastAPI()
+    install_backpressure(app, max_in_flight=0, retry_after=4)
+
+    @app.get("/api/v1/reports")
+    async def reports():
+        raise socket.gaierror(-2, "Name or service not known")  # asyncpg's connect to db-primary.internal
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        r = await client.get("/api/v1/reports")
+    assert (r.status_code, r.headers["retry-after"]) == (503, "4")
+    assert r.json()["error"]["code"] == "database_unavailable"

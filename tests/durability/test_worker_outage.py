@@ -97,3 +97,18 @@ async def test_any_other_failure_keeps_its_traceback(caplog):
         [(logging.ERROR, "audit sealing failed; retrying at the next tick")] * 2
     assert all(r.exc_info for r in caplog.records)
     assert database.next_wait(5.0) == 5.0  # not an outage: the job's own interval
+
+
+def test_what_counts_as_the_database_being_unreachable():
+    import errno
+    import socket
+
+    from phananh.server.backpressure import database_unreachable
+
+    assert database_unreachable(ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)"))
+    assert database_unreachable(socket.gaierror(-3, "Temporary failure in name resolution"))  # the host is gone
+    assert database_unreachable(OSError("Multiple exceptions: [Errno 111] Connect call failed ('::1', 5432, 0, 0), "
+                                        "[Errno 111] Connect call failed ('127.0.0.1', 5432)"))  # `localhost`
+    assert not database_unreachable(OSError(errno.ENOSPC, "No space left on device"))  # the disk: a real failure
+    assert not database_unreachable(FileNotFoundError(errno.ENOENT, "photo.jpg"))
+    assert not database_unreachable(ValueError("a bug"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -44,7 +45,10 @@ def database_unreachable(exc: BaseException) -> bool:
     sqlstate = getattr(exc, "sqlstate", None) or ""
     if sqlstate in UNREACHABLE_SQLSTATES or sqlstate in BUSY_SQLSTATES or sqlstate.startswith("08"):
         return True
-    if isinstance(exc, ConnectionError):  # refused, reset, broken pipe (OSError subclasses)
+    if isinstance(exc, ConnectionError | socket.gaierror):  # refused, reset, broken pipe; its host name unresolved
+        return True
+    # A host name with several addresses (IPv6 and IPv4): asyncio joins each address's refusal into one OSError.
+    if type(exc) is OSError and str(exc).startswith("Multiple exceptions: ") and "Connect call failed" in str(exc):
         return True
     try:
         import asyncpg
@@ -120,14 +124,15 @@ def install_backpressure(app: FastAPI, *, max_in_flight: int, retry_after: int) 
         return JSONResponse(error_body("internal_error", gettext("An unexpected error occurred.")), 500)
 
     # A connection the driver could not open at all is raised unwrapped (PostgreSQL stopped or restarting):
-    # ConnectionRefusedError, or asyncpg's own errors (CannotConnectNowError while it starts).
+    # ConnectionRefusedError, a host name that no longer resolves (gaierror), or asyncpg's own errors
+    # (CannotConnectNowError while it starts).
     async def _unwrapped(request: Request, exc: Exception):
         if database_unreachable(exc):
             return unreachable_response(request, retry_after)
         log.error("unexpected error", exc_info=exc)
         return JSONResponse(error_body("internal_error", gettext("An unexpected error occurred.")), 500)
 
-    unwrapped: list[type[Exception]] = [ConnectionError]
+    unwrapped: list[type[Exception]] = [ConnectionError, socket.gaierror]
     try:
         import asyncpg
 

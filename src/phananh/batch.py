@@ -19,19 +19,28 @@ are rewritten into ones both paths run alike (issue 13):
 Refused: unknown or left-out NOT NULL columns, rows of one step with different columns or `Ref`s, a `Ref` to a
 step that is not an earlier named single-row step, duplicate names, conflict columns that are no unique key, two
 steps upserting one table that cannot be merged, an upsert and another write of one table, two `replace` or
-`insert_once` rows for one key. The checks of a shape are cached with its statement; per call only the rows are
-looked at (microseconds; no query).
+`insert_once` rows for one key, a value of another Python type than its column's or longer than its VARCHAR
+(asyncpg and PostgreSQL refuse them, SQLite stores them). The checks of a shape are cached; per call only the
+rows' values are looked at (microseconds; no query).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal
 from functools import cache, lru_cache
 from typing import Any, Literal
 
 from sqlalchemy import (
+    Boolean,
     Column,
     ColumnDefault,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    Numeric,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -128,7 +137,8 @@ def checked(steps: list[Step]) -> tuple[list[Step], tuple]:
         if len(s.rows) > 1:
             _check_rows(s)
     shape = _shape(steps)
-    fill, groups, keyed = _plan(shape)
+    fill, groups, keyed, kinds = _plan(shape)
+    _check_values(steps, kinds)
     if not (fill or groups or any(_repeats_a_key(steps[i]) for i in keyed)):
         return steps, shape  # the usual plan, as given
     steps = _rewritten(steps, fill, groups, keyed)
@@ -158,14 +168,54 @@ def _check_rows(s: Step) -> None:
                                 f"row has the same Refs in the same columns")
 
 
+def _check_values(steps: list[Step], kinds: tuple) -> None:
+    """Each value of the Python type its column takes (asyncpg refuses a number for a string, an int for a boolean,
+    where SQLite stores it as given) and no longer than its VARCHAR (PostgreSQL refuses, SQLite stores it)."""
+    for s, columns in zip(steps, kinds):
+        for row in s.rows:
+            for column, types, length in columns:
+                value = row[column]
+                if value is None:
+                    continue
+                if not isinstance(value, types):
+                    raise PlanError(f"Step on {s.table.name}: {column} takes {_names(types)}, not "
+                                    f"{type(value).__name__} ({value!r:.40})")
+                if length is not None and len(value) > length:
+                    raise PlanError(f"Step on {s.table.name}: {column} is {len(value)} characters, too long for "
+                                    f"its {length}")
+
+
+def _names(types: type | tuple[type, ...]) -> str:
+    return " or ".join(t.__name__ for t in (types if isinstance(types, tuple) else (types,)))
+
+
+def _kind(column: Column) -> tuple[type | tuple[type, ...], int | None] | None:
+    """The Python types a column's values are checked against, and its VARCHAR length (None: not checked)."""
+    kind = column.type.impl_instance if isinstance(column.type, TypeDecorator) else column.type
+    if isinstance(kind, Boolean):
+        return bool, None
+    if isinstance(kind, Integer):  # bool is an int, and both databases store it as 0/1
+        return int, None
+    if isinstance(kind, Float | Numeric):
+        return (int, float, Decimal), None
+    if isinstance(kind, String):
+        return str, kind.length
+    if isinstance(kind, DateTime):
+        return datetime, None
+    if isinstance(kind, Date):  # a datetime is a date; both paths keep its day
+        return date, None
+    return None  # JSON and the rest: SQLAlchemy's processor serialises them alike on both paths
+
+
 @lru_cache(maxsize=512)
-def _plan(shape: tuple) -> tuple[tuple, tuple, tuple]:
-    """The checks that depend on the shape alone (cached), and what to rewrite per call: `fill`, per step, the
-    (column, scalar default) it leaves out; `groups`, the `add` steps of one table merged into their first;
-    `keyed`, the upsert steps whose rows may name one key twice."""
+def _plan(shape: tuple) -> tuple[tuple, tuple, tuple, tuple]:
+    """The checks that depend on the shape alone (cached), and what to rewrite or look at per call: `fill`, per
+    step, the (column, scalar default) it leaves out; `groups`, the `add` steps of one table merged into their
+    first; `keyed`, the upsert steps whose rows may name one key twice; `kinds`, per step, the (column, types,
+    length) its values are checked against."""
     named: dict[str, bool] = {}  # name -> many
     by_table: dict[str, list[int]] = {}
-    fill, keyed = [], []
+    fill, keyed, kinds = [], [], []
     for i, (table_name, mode, name, conflict, sums, columns, refs, nrows, _many) in enumerate(shape):
         where = f"Step {i} ({mode} into {table_name})"
         table = metadata.tables.get(table_name)
@@ -174,6 +224,9 @@ def _plan(shape: tuple) -> tuple[tuple, tuple, tuple]:
         unknown = [c for c in columns if c not in table.c]
         if unknown:
             raise PlanError(f"{where}: {table_name} has no column {', '.join(unknown)}")
+        referring = {column for column, _step, _mod in refs}
+        kinds.append(tuple((c, *kind) for c in columns if c not in referring
+                           and (kind := _kind(table.c[c])) is not None))
         for column, step, _mod in refs:
             if step not in named:
                 raise PlanError(f"{where}: Ref({step!r}) in {column} names no earlier named step (a Ref points back)")
@@ -225,7 +278,7 @@ def _plan(shape: tuple) -> tuple[tuple, tuple, tuple]:
         groups.append(tuple(steps))
         if steps[0] not in keyed:
             keyed.append(steps[0])
-    return tuple(fill), tuple(groups), tuple(sorted(keyed))
+    return tuple(fill), tuple(groups), tuple(sorted(keyed)), tuple(kinds)
 
 
 def _mergeable(shape_step: tuple) -> tuple | None:

@@ -68,6 +68,19 @@ async def _seed(url: str) -> None:
         await engine.dispose()
 
 
+def empty_pg_database(prefix: str = "phananh_test") -> tuple[str, callable]:
+    """A new, empty PostgreSQL database named PREFIX_<random>; returns (url, drop). Skips the test when PostgreSQL
+    does not answer (fails it under CI, where PostgreSQL is required)."""
+    if not _pg_available():
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required under CI but does not answer at {PG_SERVER}", pytrace=False)
+        pytest.skip(f"PostgreSQL does not answer at {PG_SERVER}: PostgreSQL runs skipped")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    url = PG_SERVER.rsplit("/", 1)[0] + "/" + name
+    return url, lambda: asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 def make_database(backend: str, tmp_dir: Path) -> tuple[str, callable]:
     """A fresh, migrated database with Cà Mau's reference data and demo users; returns (url, drop)."""
     from phananh.migrate import upgrade
@@ -76,14 +89,7 @@ def make_database(backend: str, tmp_dir: Path) -> tuple[str, callable]:
         url = f"sqlite+aiosqlite:///{tmp_dir / 'test.db'}"
         drop = lambda: None  # noqa: E731
     else:
-        if not _pg_available():
-            if IN_CI:
-                pytest.fail(f"PostgreSQL is required under CI but does not answer at {PG_SERVER}", pytrace=False)
-            pytest.skip(f"PostgreSQL does not answer at {PG_SERVER}: PostgreSQL runs skipped")
-        name = f"phananh_test_{uuid.uuid4().hex[:10]}"
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-        url = PG_SERVER.rsplit("/", 1)[0] + "/" + name
-        drop = lambda: asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))  # noqa: E731
+        url, drop = empty_pg_database()
     upgrade(url)
     asyncio.run(_seed(url))
     return url, drop

@@ -9,21 +9,18 @@ import io
 import os
 import sqlite3
 import subprocess
-import sys
-import uuid
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 from phananh import move as mv
 from phananh.config import Settings
 from phananh.db import create_engine, utcnow
 from phananh.tables import metadata
-from tests.conftest import DEMO_PASSWORD, PG_SERVER, _pg_admin, _pg_available, make_database
-
-PHANANH = str(Path(sys.executable).parent / "phananh")
+from tests.conftest import DEMO_PASSWORD, empty_pg_database, make_database
+from tests.support_install import PHANANH, seed_and_seal, table_counts
 
 
 def _photo() -> bytes:
@@ -60,36 +57,17 @@ async def _submit(url: str, settings: Settings, *, photo: bool = False) -> int:
 @pytest.fixture(scope="module")
 def source(tmp_path_factory):
     """An embedded install: Cà Mau's data, the demo's sample reports, a report with a photo, a sealed chain."""
-    from phananh.audit import seal
-    from phananh.demo.seed import seed_sample_reports
-
     tmp = tmp_path_factory.mktemp("move-source")
     url, _drop = make_database("sqlite", tmp)
     settings = Settings(database_url=url, media_dir=tmp / "media", var_dir=tmp, demo_password=DEMO_PASSWORD)
-
-    async def fill():
-        engine = create_engine(url)
-        try:
-            await seed_sample_reports(engine, settings, now=utcnow())
-            await _submit(url, settings, photo=True)
-            sealed = await seal.seal(engine, now=utcnow(), max_events=100, wait_seconds=1)
-            assert sealed.blocks >= 2
-        finally:
-            await engine.dispose()
-
-    asyncio.run(fill())
+    seed_and_seal(settings, also=lambda: _submit(url, settings, photo=True))
     return url, settings
 
 
 def _empty_database(backend: str, tmp: Path) -> tuple[str, callable]:
     if backend == "sqlite":
         return f"sqlite+aiosqlite:///{tmp / 'target.db'}", lambda: None
-    if not _pg_available():
-        pytest.skip(f"PostgreSQL does not answer at {PG_SERVER}")
-    name = f"phananh_move_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    return (PG_SERVER.rsplit("/", 1)[0] + "/" + name,
-            lambda: asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
+    return empty_pg_database("phananh_move")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -110,16 +88,6 @@ def _source_counts(src_url: str) -> dict[str, int]:
         db.close()
 
 
-async def _target_counts(url: str) -> dict[str, int]:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as conn:
-            return {t.name: (await conn.execute(select(func.count()).select_from(t))).scalar_one()
-                    for t in metadata.sorted_tables}
-    finally:
-        await engine.dispose()
-
-
 def test_every_table_arrives_with_equal_counts_and_checksums(moved, source):
     url, result, _media = moved
     assert result.ok, "\n".join(mv.report_lines(result))
@@ -127,7 +95,7 @@ def test_every_table_arrives_with_equal_counts_and_checksums(moved, source):
     assert [t.table for t in result.tables] == [t.name for t in metadata.sorted_tables]
     expected = _source_counts(source[0])
     assert {t.table: t.source_rows for t in result.tables} == expected
-    assert asyncio.run(_target_counts(url)) == expected
+    assert asyncio.run(table_counts(url)) == expected
     for t in result.tables:
         assert t.source_checksum == t.target_checksum, t.table
     assert expected["reports"] >= 30 and expected["events"] >= 100 and expected["audit_blocks"] >= 2
@@ -191,7 +159,7 @@ def test_a_report_made_after_the_move_gets_a_fresh_id(moved, source, tmp_path):
     src_max = sqlite3.connect(source[0].split("///", 1)[1]).execute("SELECT max(id) FROM reports").fetchone()[0]
     new_id = asyncio.run(_submit(url, settings))
     assert new_id == src_max + 1
-    counts = asyncio.run(_target_counts(url))
+    counts = asyncio.run(table_counts(url))
     assert counts["reports"] == top["reports"] + 1 and counts["events"] > top["events"]
 
 
@@ -230,10 +198,10 @@ def test_a_target_with_data_is_refused_and_left_untouched(backend, source, tmp_p
 
 def test_an_installed_database_is_refused(db_url, source):
     """A database in use (migrated, with users and reference data) — on either backend — is never written to."""
-    before = asyncio.run(_target_counts(db_url))
+    before = asyncio.run(table_counts(db_url))
     with pytest.raises(mv.MoveRefused, match="not empty"):
         asyncio.run(mv.move(source[0], db_url))
-    assert asyncio.run(_target_counts(db_url)) == before
+    assert asyncio.run(table_counts(db_url)) == before
 
 
 class Interrupted(Exception):
@@ -253,7 +221,7 @@ def test_an_interrupted_move_finishes_on_a_re_run(backend, source, tmp_path):
 
         with pytest.raises(Interrupted):
             asyncio.run(mv.move(source[0], url, batch_rows=50, on_batch=stop_mid_events))
-        partial = asyncio.run(_target_counts(url))
+        partial = asyncio.run(table_counts(url))
         assert partial["events"] == 100 and partial["reports"] == _source_counts(source[0])["reports"]
         assert partial["sla_clocks"] == 0  # not reached
 
@@ -267,7 +235,7 @@ def test_an_interrupted_move_finishes_on_a_re_run(backend, source, tmp_path):
         resumed: list[tuple[str, int]] = []
         result = asyncio.run(mv.move(source[0], url, batch_rows=50, on_batch=lambda t, n: resumed.append((t, n))))
         assert result.ok and result.resumed, "\n".join(mv.report_lines(result))
-        assert asyncio.run(_target_counts(url)) == _source_counts(source[0])
+        assert asyncio.run(table_counts(url)) == _source_counts(source[0])
         # Resumed where it stopped: tables finished before are not copied again, events continue after row 100.
         assert ("reports", 50) not in resumed and resumed[0] == ("events", 150)
     finally:
@@ -307,7 +275,7 @@ def test_a_row_postgresql_refuses_stops_the_move_by_name_and_the_fixed_source_re
     try:
         with pytest.raises(mv.MoveFailed, match="Table reports could not be copied"):
             asyncio.run(mv.move(f"sqlite+aiosqlite:///{copy}", url, batch_rows=10))
-        assert 0 < asyncio.run(_target_counts(url))["reports"] < _source_counts(f"sqlite:///{copy}")["reports"]
+        assert 0 < asyncio.run(table_counts(url))["reports"] < _source_counts(f"sqlite:///{copy}")["reports"]
         db.execute("UPDATE reports SET title = 'Rác thải' WHERE id = (SELECT max(id) FROM reports)")
         db.commit()
         result = asyncio.run(mv.move(f"sqlite+aiosqlite:///{copy}", url, batch_rows=10))

@@ -8,31 +8,18 @@ import asyncio
 import os
 import shutil
 import subprocess
-import sys
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 from phananh.config import Settings
-from phananh.db import create_engine, utcnow
-from phananh.tables import metadata
-from tests.conftest import DEMO_PASSWORD, PG_SERVER, _pg_admin, _pg_dsn, make_database
+from phananh.db import create_engine
+from tests.conftest import DEMO_PASSWORD, _pg_dsn, empty_pg_database, make_database
+from tests.support_install import PHANANH, seed_and_seal, table_counts
 
-PHANANH = str(Path(sys.executable).parent / "phananh")
 pytestmark = pytest.mark.skipif(not (shutil.which("pg_dump") and shutil.which("pg_restore")),
                                 reason="pg_dump and pg_restore are needed for the restore drill")
-
-
-async def _counts(url: str) -> dict[str, int]:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as conn:
-            return {t.name: (await conn.execute(select(func.count()).select_from(t))).scalar_one()
-                    for t in metadata.sorted_tables}
-    finally:
-        await engine.dispose()
 
 
 def _phananh(url: str, tmp: Path, *args) -> subprocess.CompletedProcess:
@@ -44,22 +31,9 @@ def _phananh(url: str, tmp: Path, *args) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def production(tmp_path_factory):
     """A PostgreSQL install with the demo's sample reports and its events sealed into blocks."""
-    from phananh.audit import seal
-    from phananh.demo.seed import seed_sample_reports
-
     tmp = tmp_path_factory.mktemp("drill")
     url, drop = make_database("postgres", tmp)
-    settings = Settings(database_url=url, media_dir=tmp / "media", var_dir=tmp, demo_password=DEMO_PASSWORD)
-
-    async def fill():
-        engine = create_engine(url)
-        try:
-            await seed_sample_reports(engine, settings, now=utcnow())
-            assert (await seal.seal(engine, now=utcnow(), max_events=100, wait_seconds=1)).blocks >= 2
-        finally:
-            await engine.dispose()
-
-    asyncio.run(fill())
+    seed_and_seal(Settings(database_url=url, media_dir=tmp / "media", var_dir=tmp, demo_password=DEMO_PASSWORD))
     yield url, tmp
     drop()
 
@@ -70,13 +44,11 @@ def restored(production):
     url, tmp = production
     dump = tmp / "phananh.dump"
     subprocess.run(["pg_dump", "-Fc", "--no-owner", "-f", str(dump), _pg_dsn(url)], check=True, timeout=300)
-    name = f"phananh_restored_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    restored_url = PG_SERVER.rsplit("/", 1)[0] + "/" + name
+    restored_url, drop = empty_pg_database("phananh_restored")
     subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "-d", _pg_dsn(restored_url), str(dump)],
                    check=True, timeout=300)
     yield restored_url
-    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    drop()
 
 
 def test_audit_verify_passes_on_the_restored_database(production, restored):
@@ -93,7 +65,7 @@ def test_audit_verify_passes_on_the_restored_database(production, restored):
 
 
 def test_every_table_is_restored_with_its_rows(production, restored):
-    before, after = asyncio.run(_counts(production[0])), asyncio.run(_counts(restored))
+    before, after = asyncio.run(table_counts(production[0])), asyncio.run(table_counts(restored))
     assert before["reports"] >= 30 and before["audit_blocks"] >= 2
     # `audit verify` records each run; the drill ran one more on the restored copy than was dumped.
     before.pop("audit_verifications"), after.pop("audit_verifications")

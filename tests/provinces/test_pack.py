@@ -4,7 +4,6 @@ and the whole lifecycle on a second (fictitious) province with its own SLA mode 
 from __future__ import annotations
 
 import shutil
-import uuid
 from datetime import datetime, timezone
 
 import httpx
@@ -22,7 +21,7 @@ from phananh.provinces.schema import PackError, read_pack
 from phananh.provinces.tables import provinces
 from phananh.sla.calendar import TZ
 from phananh.sla.tables import calendar_days, sla_clocks, sla_policies
-from tests.conftest import DEMO_PASSWORD, PG_SERVER, Clock, _pg_admin, _pg_available
+from tests.conftest import DEMO_PASSWORD, Clock, empty_pg_database
 from tests.support import report_body
 
 CA_MAU = PACKS_DIR / "ca-mau"
@@ -35,22 +34,13 @@ def empty_url(request, tmp_path):
     from phananh.migrate import upgrade
 
     if request.param == "sqlite":
-        url, drop = f"sqlite+aiosqlite:///{tmp_path / 'pack.db'}", None
+        url, drop = f"sqlite+aiosqlite:///{tmp_path / 'pack.db'}", lambda: None
     else:
-        if not _pg_available():
-            pytest.skip("PostgreSQL does not answer")
-        name = f"phananh_pack_{uuid.uuid4().hex[:10]}"
-        import asyncio
-
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-        url, drop = PG_SERVER.rsplit("/", 1)[0] + "/" + name, name
+        url, drop = empty_pg_database("phananh_pack")
     upgrade(url)
     yield url
     directory.invalidate()
-    if drop:
-        import asyncio
-
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
+    drop()
 
 
 async def _counts(engine) -> dict[str, int]:

@@ -160,6 +160,11 @@ async def client(app):
 @pytest.fixture(scope="session")
 async def tokens(client):
     """Bearer headers per demo username, logged in once."""
+    return bearer_headers(client)
+
+
+def bearer_headers(client: httpx.AsyncClient):
+    """`await headers(username)`: the Authorization header of that demo user on `client`, signed in once."""
     cache: dict[str, dict] = {}
 
     async def headers(username: str) -> dict:

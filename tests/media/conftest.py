@@ -10,7 +10,7 @@ import pytest
 
 from phananh.app import create_app
 from phananh.db import create_engine
-from tests.conftest import DEMO_PASSWORD, IN_CI, Clock, make_database
+from tests.conftest import IN_CI, Clock, bearer_headers, make_database
 from tests.support_s3 import seaweedfs, weed_binary
 
 
@@ -70,13 +70,4 @@ async def servers(settings, seaweed, bucket_url, media_db, media_engine, tmp_pat
 @pytest.fixture(scope="session")
 async def staff(servers):
     _, client = servers[0]
-    cache: dict[str, dict] = {}
-
-    async def headers(username: str) -> dict:
-        if username not in cache:
-            r = await client.post("/api/v1/auth/login", json={"username": username, "password": DEMO_PASSWORD})
-            assert r.status_code == 200, r.text
-            cache[username] = {"Authorization": f"Bearer {r.json()['access_token']}"}
-        return cache[username]
-
-    return headers
+    return bearer_headers(client)

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from phananh.auth.passwords import check_password
 from phananh.auth.security import hash_password, token_hash
 from phananh.auth.tables import api_tokens, users
-from phananh.errors import ApiError
+from phananh.domain_errors import InvalidInput, NotFound
 from phananh.workflow import Role
 
 AGENCY_ROLES = {Role.handler, Role.agency_leader}
@@ -26,10 +26,10 @@ async def list_staff(conn: AsyncConnection) -> list[dict]:
 
 def check_staff_fields(*, role: str, agency_id: int | None, password: str | None, new: bool) -> None:
     if role not in {r.value for r in STAFF_ROLE_CHOICES}:
-        raise ApiError(422, "invalid_role", "Choose a role.", details={"field": "role"})
+        raise InvalidInput("invalid_role", "Choose a role.", details={"field": "role"})
     if role in AGENCY_ROLES and agency_id is None:
-        raise ApiError(422, "agency_required", "Handlers and agency leaders belong to an agency.",
-                       details={"field": "agency"})
+        raise InvalidInput("agency_required", "Handlers and agency leaders belong to an agency.",
+                           details={"field": "agency"})
     if new or password:
         check_password(password or "")
 
@@ -45,12 +45,12 @@ async def save_staff(
     existing = (await conn.execute(select(users.c.id).where(users.c.username == username))).first()
     if new:
         if existing:
-            raise ApiError(422, "username_taken", "This username is already taken.", details={"field": "username"})
+            raise InvalidInput("username_taken", "This username is already taken.", details={"field": "username"})
         await create_user(conn, username=username, password=password, role=role, full_name=full_name,
                           agency_id=agency_id, area_id=area_id, phone=phone, email=email)
         return
     if existing is None:
-        raise ApiError(404, "not_found", "Not found: {what}", what=username)
+        raise NotFound("not_found", "Not found: {what}", what=username)
     values = dict(role=role, full_name=full_name, agency_id=agency_id if role in AGENCY_ROLES else None,
                   area_id=area_id, phone=phone, email=email, active=active)
     if password:

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from phananh.auth import security_log
 from phananh.auth.tables import recovery_codes, users
 from phananh.config import Settings
-from phananh.errors import ApiError
+from phananh.domain_errors import Conflict, InvalidInput, NotFound, NotSignedIn
 
 ISSUER = "Phản ánh hiện trường"
 RECOVERY_CODES = 10
@@ -73,7 +73,7 @@ def is_enrolled(row) -> bool:
 async def _user(conn: AsyncConnection, user_id: int):
     row = (await conn.execute(select(users).where(users.c.id == user_id))).mappings().first()
     if row is None:
-        raise ApiError(401, "unauthorized", "Sign in to do this.")
+        raise NotSignedIn("unauthorized", "Sign in to do this.")
     return row
 
 
@@ -81,7 +81,7 @@ async def begin_totp(conn: AsyncConnection, *, user_id: int, settings: Settings)
     """A new TOTP secret for the user (not active until confirmed): the secret and its otpauth:// URI."""
     row = await _user(conn, user_id)
     if is_enrolled(row):
-        raise ApiError(409, "mfa_already_enrolled", "A second factor is already set up for this account.")
+        raise Conflict("mfa_already_enrolled", "A second factor is already set up for this account.")
     secret = pyotp.random_base32()
     await conn.execute(update(users).where(users.c.id == user_id).values(totp_secret=seal(secret, settings)))
     uri = pyotp.TOTP(secret).provisioning_uri(name=row["username"], issuer_name=ISSUER)
@@ -103,13 +103,13 @@ async def confirm_totp(conn: AsyncConnection, *, user_id: int, code: str, settin
     """Activate the secret with a first valid code; returns the 10 recovery codes (shown once)."""
     row = await _user(conn, user_id)
     if is_enrolled(row):
-        raise ApiError(409, "mfa_already_enrolled", "A second factor is already set up for this account.")
+        raise Conflict("mfa_already_enrolled", "A second factor is already set up for this account.")
     secret = unseal(row["totp_secret"], settings) if row["totp_secret"] else None
     if secret is None:
-        raise ApiError(409, "mfa_setup_required", "Start the set-up first: ask for a new secret.")
+        raise Conflict("mfa_setup_required", "Start the set-up first: ask for a new secret.")
     step = _matching_step(secret, code.strip(), now)
     if step is None:
-        raise ApiError(422, "invalid_code", "The code is wrong or has expired.", details={"field": "code"})
+        raise InvalidInput("invalid_code", "The code is wrong or has expired.", details={"field": "code"})
     codes = [new_recovery_code() for _ in range(RECOVERY_CODES)]
     await conn.execute(update(users).where(users.c.id == user_id).values(totp_enrolled_at=now, totp_last_step=step))
     await conn.execute(delete(recovery_codes).where(recovery_codes.c.user_id == user_id))
@@ -163,7 +163,7 @@ async def reset(conn: AsyncConnection, username: str, *, actor: str, now: dateti
     """Remove a user's second factor (lost phone and codes): they enrol again at the next sign-in. Recorded."""
     row = (await conn.execute(select(users.c.id).where(users.c.username == username))).first()
     if row is None:
-        raise ApiError(404, "not_found", "Not found: {what}", what=username)
+        raise NotFound("not_found", "Not found: {what}", what=username)
     await conn.execute(update(users).where(users.c.id == row.id).values(
         totp_secret=None, totp_enrolled_at=None, totp_last_step=None))
     await conn.execute(delete(recovery_codes).where(recovery_codes.c.user_id == row.id))

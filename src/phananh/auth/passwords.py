@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from phananh.errors import ApiError
+from phananh.domain_errors import InvalidInput
 
 MIN_PASSWORD = 12
 
@@ -18,19 +18,19 @@ def common_passwords() -> frozenset[str]:
     return frozenset(words.split(",") if isinstance(words, str) else words)
 
 
-def password_problem(password: str) -> ApiError | None:
+def password_problem(password: str) -> InvalidInput | None:
     """Why `password` may not be a staff password, or None when it may."""
     if len(password) < MIN_PASSWORD:
-        return ApiError(422, "weak_password", "The password needs at least {n} characters.",
-                        details={"field": "password"}, n=MIN_PASSWORD)
+        return InvalidInput("weak_password", "The password needs at least {n} characters.",
+                            details={"field": "password"}, n=MIN_PASSWORD)
     if password.lower() in common_passwords():
-        return ApiError(422, "common_password", "This password is on a list of common passwords; choose another.",
-                        details={"field": "password"})
+        return InvalidInput("common_password", "This password is on a list of common passwords; choose another.",
+                            details={"field": "password"})
     return None
 
 
 def check_password(password: str) -> None:
-    """Raise a 422 ApiError unless `password` meets the policy."""
+    """Raise InvalidInput (422 at the edge) unless `password` meets the policy."""
     problem = password_problem(password)
     if problem is not None:
         raise problem

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from phananh.directory.service import invalidate, load
 from phananh.directory.tables import agencies, areas, categories, routing_rules
-from phananh.errors import ApiError
+from phananh.domain_errors import InvalidInput, NotFound
 from phananh.ops import rules
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -24,21 +24,21 @@ AREA_KINDS = ("xa", "phuong", "dac-khu")  # commune, ward, special zone
 
 def _check_code(code: str) -> None:
     if not CODE.match(code or ""):
-        raise ApiError(422, "invalid_code", "Use lower-case letters, digits and hyphens.", details={"field": "code"})
+        raise InvalidInput("invalid_code", "Use lower-case letters, digits and hyphens.", details={"field": "code"})
 
 
 def _required(**values: str | None) -> None:
     for name, value in values.items():
         if not (value or "").strip():
-            raise ApiError(422, "required", "Fill in this field.", details={"field": name})
+            raise InvalidInput("required", "Fill in this field.", details={"field": name})
 
 
 async def _save(conn: AsyncConnection, table, code: str, values: dict, *, new: bool) -> None:
     exists = (await conn.execute(select(table.c.id).where(table.c.code == code))).first()
     if new and exists:
-        raise ApiError(422, "code_taken", "This code is already used.", details={"field": "code"})
+        raise InvalidInput("code_taken", "This code is already used.", details={"field": "code"})
     if not new and not exists:
-        raise ApiError(404, "not_found", "Not found: {what}", what=code)
+        raise NotFound("not_found", "Not found: {what}", what=code)
     if exists is None:  # new (checked above)
         await conn.execute(insert(table).values(code=code, **values))
     else:
@@ -64,11 +64,11 @@ async def save_agency(conn: AsyncConnection, *, code: str, name: str, kind: str,
     _check_code(code)
     _required(name=name)
     if kind not in AGENCY_KINDS:
-        raise ApiError(422, "invalid_kind", "Choose a kind.", details={"field": "kind"})
+        raise InvalidInput("invalid_kind", "Choose a kind.", details={"field": "kind"})
     d = await load(conn)
     parent_row = d.agencies.get(parent) if parent else None
     if parent and (parent_row is None or parent == code or code in _ancestors(d, parent_row)):
-        raise ApiError(422, "invalid_parent", "Choose another parent agency.", details={"field": "parent"})
+        raise InvalidInput("invalid_parent", "Choose another parent agency.", details={"field": "parent"})
     area_row = d.areas.get(area) if area else None
     await _save(conn, agencies, code, dict(name=name, kind=kind, parent_id=parent_row["id"] if parent_row else None,
                                            area_id=area_row["id"] if area_row else None, phone=phone or None,
@@ -90,11 +90,11 @@ async def save_area(conn: AsyncConnection, *, code: str, name: str, kind: str, l
     _check_code(code)
     _required(name=name)
     if kind not in AREA_KINDS:
-        raise ApiError(422, "invalid_kind", "Choose a kind.", details={"field": "kind"})
+        raise InvalidInput("invalid_kind", "Choose a kind.", details={"field": "kind"})
     if (lat is None) != (lon is None) or (lat is not None and lon is not None
                                          and not (-90 <= lat <= 90 and -180 <= lon <= 180)):
-        raise ApiError(422, "invalid_position", "Give both latitude and longitude, or neither.",
-                       details={"field": "lat"})
+        raise InvalidInput("invalid_position", "Give both latitude and longitude, or neither.",
+                           details={"field": "lat"})
     await _save(conn, areas, code, dict(name=name, kind=kind, lat=lat, lon=lon), new=new)
 
 
@@ -103,9 +103,9 @@ async def set_routing_rule(conn: AsyncConnection, *, category: str, area: str | 
     d = await load(conn)
     for field, value, table in (("category", category, d.categories), ("agency", agency, d.agencies)):
         if value not in table:
-            raise ApiError(422, "required", "Fill in this field.", details={"field": field})
+            raise InvalidInput("required", "Fill in this field.", details={"field": field})
     if area and area not in d.areas:
-        raise ApiError(422, "unknown_area", "Unknown area: {code}.", details={"field": "area"}, code=area)
+        raise InvalidInput("unknown_area", "Unknown area: {code}.", details={"field": "area"}, code=area)
     category_id, area_id = d.categories[category]["id"], d.areas[area]["id"] if area else None
     agency_id = d.agencies[agency]["id"]
     where = (routing_rules.c.category_id == category_id) & (

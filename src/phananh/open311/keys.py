@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from phananh.errors import ApiError
+from phananh.domain_errors import InvalidInput, NotFound
 from phananh.open311.tables import api_keys, open311_requests
 from phananh.provinces.schema import slug as slugify
 
@@ -25,8 +25,8 @@ def hash_key(key: str) -> str:
 def partner_slug(partner: str) -> str:
     slug = slugify(partner)[:SLUG_MAX].strip("-")
     if not slug:
-        raise ApiError(422, "invalid_partner", "The partner name needs at least one letter or digit.",
-                       details={"field": "partner"})
+        raise InvalidInput("invalid_partner", "The partner name needs at least one letter or digit.",
+                           details={"field": "partner"})
     return slug
 
 
@@ -49,10 +49,10 @@ async def create_key(conn: AsyncConnection, *, partner: str, note: str | None, c
     """A new key for `partner`; returns its view and the key itself, which is never stored nor shown again."""
     partner = " ".join(partner.split())
     if not partner or len(partner) > 200 or not partner.isprintable():
-        raise ApiError(422, "invalid_partner", "The partner name needs at least one letter or digit.",
-                       details={"field": "partner"})
+        raise InvalidInput("invalid_partner", "The partner name needs at least one letter or digit.",
+                           details={"field": "partner"})
     if note and "\x00" in note:
-        raise ApiError(422, "validation_error", "Some fields are missing or invalid.", details={"field": "note"})
+        raise InvalidInput("validation_error", "Some fields are missing or invalid.", details={"field": "note"})
     slug = partner_slug(partner)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     values = dict(partner=partner, partner_slug=slug, prefix=key[:12], key_hash=hash_key(key), note=note,
@@ -75,7 +75,7 @@ async def list_keys(conn: AsyncConnection) -> list[dict]:
 async def revoke_key(conn: AsyncConnection, *, key_id: int, now: datetime) -> dict:
     row = (await conn.execute(select(api_keys).where(api_keys.c.id == key_id))).mappings().first()
     if row is None:
-        raise ApiError(404, "not_found", "Not found: {what}", what="api key")
+        raise NotFound("not_found", "Not found: {what}", what="api key")
     if row["revoked_at"] is None:
         await conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(revoked_at=now))
         return key_view({**row, "revoked_at": now})

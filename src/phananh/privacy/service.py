@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from phananh.auth.principal import Principal
 from phananh.auth.tables import api_tokens, otp_codes, users
 from phananh.directory import service as directory
-from phananh.errors import ApiError
+from phananh.domain_errors import Forbidden, NotSignedIn
 from phananh.notifications.tables import notifications
 from phananh.reports import service as reports_service
 from phananh.reports.codes import report_code
@@ -50,9 +50,9 @@ def phone_forms(phone: str | None) -> list[str]:
 def citizen_only(p: Principal) -> Principal:
     """Only a citizen signed in with their phone holds these rights here; staff use their own tools."""
     if p.role == Role.anonymous:
-        raise ApiError(401, "unauthorized", "Sign in to do this.", headers={"WWW-Authenticate": "Bearer"})
+        raise NotSignedIn("unauthorized", "Sign in to do this.")
     if p.role != Role.citizen or p.user_id is None:
-        raise ApiError(403, "citizens_only", "Only a citizen signed in with their phone number can do this.")
+        raise Forbidden("citizens_only", "Only a citizen signed in with their phone number can do this.")
     return p
 
 

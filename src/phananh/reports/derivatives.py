@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from phananh.config import Settings
 from phananh.db import utcnow
-from phananh.errors import ApiError
+from phananh.domain_errors import InvalidInput
 from phananh.media_store import store_for
 from phananh.ops.outage import DatabaseOutage
 from phananh.reports.photos import decode_photo, encode_jpeg
@@ -198,8 +198,8 @@ async def request_redaction(conn: AsyncConnection, report_id: int, items: list[d
     for item in items:
         row = rows.get(int(item["id"]))
         if row is None or row["report_id"] != report_id or row["kind"] != "photo":
-            raise ApiError(422, "unknown_photo", "This report has no photo {id}.", details={"field": "media"},
-                           id=item["id"])
+            raise InvalidInput("unknown_photo", "This report has no photo {id}.", details={"field": "media"},
+                               id=item["id"])
     existing = {r[0]: r[1] for r in (await conn.execute(
         select(media_derivatives.c.media_id, media_derivatives.c.auto_boxes).where(media_derivatives.c.media_id.in_(ids))
     )).all()}
@@ -210,8 +210,8 @@ async def request_redaction(conn: AsyncConnection, report_id: int, items: list[d
         if mid in existing:
             known = len(existing[mid] or ())
             if any(i < 0 or (existing[mid] is not None and i >= known) for i in hidden):
-                raise ApiError(422, "unknown_box", "Photo {id} has no automatic box number {index}.",
-                               details={"field": "media"}, id=mid, index=max(hidden))
+                raise InvalidInput("unknown_box", "Photo {id} has no automatic box number {index}.",
+                                   details={"field": "media"}, id=mid, index=max(hidden))
             await conn.execute(update(media_derivatives).where(media_derivatives.c.media_id == mid).values(
                 status=PENDING, attempts=0, next_attempt_at=None, revision=media_derivatives.c.revision + 1,
                 manual_boxes=manual, hidden_auto=hidden, error=None, updated_at=now))

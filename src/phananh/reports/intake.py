@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from phananh.errors import ApiError
+from phananh.domain_errors import InvalidInput
 
 MIN_DESCRIPTION_CHARS = 10  # "x" or "abc" tells an agency nothing; "Cây đổ chắn đường" is enough
 CHECKED_CHANNELS = frozenset({"api", "app", "web"})
@@ -26,11 +26,11 @@ def check_citizen_submit(data, *, channel: str, is_staff: bool) -> None:
     if is_staff or channel not in CHECKED_CHANNELS:
         return
     if len(data.description.strip()) < MIN_DESCRIPTION_CHARS:
-        raise ApiError(422, "description_too_short",
-                       "Describe what you see in at least {min} characters.",
-                       details={"field": "description", "min": MIN_DESCRIPTION_CHARS}, min=MIN_DESCRIPTION_CHARS)
+        raise InvalidInput("description_too_short",
+                           "Describe what you see in at least {min} characters.",
+                           details={"field": "description", "min": MIN_DESCRIPTION_CHARS}, min=MIN_DESCRIPTION_CHARS)
     phone = data.reporter.phone if data.reporter and not data.anonymous else None
     if phone and not phone_ok(phone):
-        raise ApiError(422, "invalid_phone",
-                       "Enter a phone number like 0912345678 (10 digits from 0) or +84912345678.",
-                       details={"field": "reporter.phone"})
+        raise InvalidInput("invalid_phone",
+                           "Enter a phone number like 0912345678 (10 digits from 0) or +84912345678.",
+                           details={"field": "reporter.phone"})

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from phananh.auth.principal import ANONYMOUS, Principal
 from phananh.auth.tables import users
 from phananh.directory import service as directory
-from phananh.errors import ApiError, not_found
+from phananh.domain_errors import InvalidInput
+from phananh.errors import not_found
 from phananh.reports import search
 from phananh.reports.codes import id_from_code, parse_id, token_candidates
 from phananh.reports.present import event_view, media_view, report_view
@@ -125,7 +126,7 @@ async def filter_clause(conn: AsyncConnection, viewer: Principal, f: ReportFilte
     if f.status:
         unknown = [s for s in f.status if s not in Status.__members__]
         if unknown:
-            raise ApiError(422, "unknown_status", "Unknown status: {code}.", code=", ".join(unknown))
+            raise InvalidInput("unknown_status", "Unknown status: {code}.", code=", ".join(unknown))
         conds.append(reports.c.status.in_(f.status))
     for value, table_map, column, err in (
         (f.category, d.categories, reports.c.category_id, "unknown_category"),
@@ -135,7 +136,7 @@ async def filter_clause(conn: AsyncConnection, viewer: Principal, f: ReportFilte
         if value:
             item = table_map.get(value)
             if item is None:
-                raise ApiError(422, err, "Unknown code: {code}.", code=value)
+                raise InvalidInput(err, "Unknown code: {code}.", code=value)
             conds.append(column == item["id"])
     if f.urgent is not None:
         conds.append(reports.c.urgent.is_(f.urgent))

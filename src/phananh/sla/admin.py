@@ -13,7 +13,7 @@ from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from phananh.errors import ApiError
+from phananh.domain_errors import Conflict, InvalidInput, NotFound
 from phananh.ops import rules
 from phananh.sla import service
 from phananh.sla.policy import FALLBACK_POLICY, SlaPolicy
@@ -64,7 +64,7 @@ async def remove_day(conn: AsyncConnection, *, day: date, by: str, now: datetime
         .values(removed_at=now, changed_by=by, changed_at=now)
     )
     if result.rowcount != 1:
-        raise ApiError(404, "not_found", "Not found: {what}", what=day.isoformat())
+        raise NotFound("not_found", "Not found: {what}", what=day.isoformat())
     await _after_change(conn, day=day)
     return day_view(await _row(conn, day))
 
@@ -86,13 +86,13 @@ async def put_policy(conn: AsyncConnection, *, data: dict, by: str, now: datetim
     try:
         policy = SlaPolicy.from_dict({**data, "version": version})
     except (ValueError, KeyError, TypeError) as exc:
-        raise ApiError(422, "invalid_policy", "The SLA policy is not valid: {reason}", reason=str(exc))
+        raise InvalidInput("invalid_policy", "The SLA policy is not valid: {reason}", reason=str(exc))
     try:
         async with conn.begin_nested():
             await conn.execute(insert(sla_policies).values(version=version, data=policy.to_dict(), created_at=now,
                                                            created_by=by))
     except IntegrityError:
-        raise ApiError(409, "concurrent_update",
+        raise Conflict("concurrent_update",
                        "Someone else changed the SLA policy at the same moment; reload and try again.")
     await _after_change(conn)
     return await current_policy(conn)

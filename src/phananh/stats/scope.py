@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from phananh.auth.principal import Principal
 from phananh.directory.service import Directory
-from phananh.errors import ApiError
+from phananh.domain_errors import Forbidden, InvalidInput, NotSignedIn
 from phananh.stats.facts import local_day
 from phananh.workflow import Role
 
@@ -47,8 +47,8 @@ def scope_of(p: Principal, d: Directory) -> Scope:
     if p.role in (Role.handler, Role.agency_leader) and p.agency_id:
         return Scope("agency", frozenset({p.agency_id}), label=d.agency_by_id[p.agency_id]["name"])
     if p.role == Role.anonymous:
-        raise ApiError(401, "unauthorized", "Sign in to do this.", headers={"WWW-Authenticate": "Bearer"})
-    raise ApiError(403, "forbidden", "Your role may not do this.")
+        raise NotSignedIn("unauthorized", "Sign in to do this.")
+    raise Forbidden("forbidden", "Your role may not do this.")
 
 
 # Statistics periods: a report system's lifetime, not the calendar's (year 1 to 9999 overflowed the arithmetic).
@@ -61,36 +61,36 @@ def build_query(d: Directory, scope: Scope, *, now: datetime, date_from: date | 
     day_to = date_to or local_day(now)
     if not all(FIRST_DAY <= d <= LAST_DAY for d in (day_to, date_from or day_to)):
         # Also keeps the date arithmetic below and the day-to-instant conversions off the calendar's ends.
-        raise ApiError(422, "invalid_period", "The period is not valid: dates must be between {first} and {last}.",
-                       first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
+        raise InvalidInput("invalid_period", "The period is not valid: dates must be between {first} and {last}.",
+                           first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
     day_from = date_from or day_to - timedelta(days=DEFAULT_DAYS - 1)
     if day_from > day_to or (day_to - day_from).days > MAX_DAYS:
-        raise ApiError(422, "invalid_period", "The period is not valid: the start must be before the end.")
+        raise InvalidInput("invalid_period", "The period is not valid: the start must be before the end.")
     q = StatsQuery(day_from, day_to, area_id=scope.area_id, agency_ids=scope.agency_ids,
                    echo={"from": day_from.isoformat(), "to": day_to.isoformat()})
     if category:
         item = d.categories.get(category)
         if item is None:
-            raise ApiError(422, "unknown_category", "Unknown category: {code}.", code=category)
+            raise InvalidInput("unknown_category", "Unknown category: {code}.", code=category)
         q.category_id = item["id"]
         q.echo["category"] = category
     if area:
         item = d.areas.get(area)
         if item is None:
-            raise ApiError(422, "unknown_area", "Unknown area: {code}.", code=area)
+            raise InvalidInput("unknown_area", "Unknown area: {code}.", code=area)
         if scope.area_id is not None and item["id"] != scope.area_id:
-            raise ApiError(403, "outside_scope", "These figures are outside your scope.")
+            raise Forbidden("outside_scope", "These figures are outside your scope.")
         q.area_id = item["id"]
         q.echo["area"] = area
     if agency:
         item = d.agencies.get(agency)
         if item is None:
-            raise ApiError(422, "unknown_agency", "Unknown agency: {code}.", code=agency)
+            raise InvalidInput("unknown_agency", "Unknown agency: {code}.", code=agency)
         wanted = frozenset(d.agency_subtree(item["id"]))
         if scope.agency_ids is not None:
             wanted &= scope.agency_ids
             if not wanted:
-                raise ApiError(403, "outside_scope", "These figures are outside your scope.")
+                raise Forbidden("outside_scope", "These figures are outside your scope.")
         q.agency_ids = wanted
         q.echo["agency"] = agency
     return q

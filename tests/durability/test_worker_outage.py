@@ -7,6 +7,7 @@ import asyncio
 import logging
 from datetime import datetime, timezone
 
+import pytest
 from sqlalchemy import select
 
 from phananh.db import create_engine
@@ -112,3 +113,27 @@ def test_what_counts_as_the_database_being_unreachable():
     assert not database_unreachable(OSError(errno.ENOSPC, "No space left on device"))  # the disk: a real failure
     assert not database_unreachable(FileNotFoundError(errno.ENOENT, "photo.jpg"))
     assert not database_unreachable(ValueError("a bug"))
+
+
+async def test_a_connection_lost_mid_transaction_keeps_the_databases_own_error(tmp_path):
+    """With live updates on (Redis), the after-commit hook must not turn a lost connection into PendingRollbackError:
+    the worker would not know the database was unreachable and would log a traceback on every pass."""
+    from sqlalchemy import text
+
+    from phananh.live import after_commit
+    from phananh.live.hub import Hub
+    from phananh.server.backpressure import database_unreachable
+
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'lost.db'}")
+    after_commit.attach(engine, Hub("redis://127.0.0.1:1/0"))
+    try:
+        with pytest.raises(ConnectionResetError) as raised:
+            async with engine.begin() as conn:
+                await conn.execute(text("SELECT 1"))
+                await conn.invalidate()  # what SQLAlchemy does on a disconnect error
+                raise ConnectionResetError(104, "Connection reset by peer")
+        assert database_unreachable(raised.value)
+        async with engine.begin() as conn:  # and the engine goes on with a new connection
+            assert (await conn.execute(text("SELECT 1"))).scalar() == 1
+    finally:
+        await engine.dispose()

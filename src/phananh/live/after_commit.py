@@ -64,6 +64,8 @@ def _on_commit(conn) -> None:
 
 
 def _on_rollback(conn) -> None:
+    if conn.invalidated:  # its connection was lost (the database restarted): the pool clears its info on reconnect,
+        return  # and reading `info` now would raise PendingRollbackError in place of the database's own error
     conn.info.pop(PENDING, None)
 
 

@@ -430,6 +430,8 @@ async def test_postgresql_restarted_servers_and_worker_reconnect_and_answer_503_
     a, b = topology.a.base_url, topology.b.base_url
     async with httpx.AsyncClient(timeout=15) as client:
         dispatcher = {base: await login(client, base, "dispatcher") for base in (a, b)}
+        worker_log = topology.folder / "worker.log"
+        logged_before = worker_log.stat().st_size
         await asyncio.to_thread(topology.postgres.stop)
         try:
             for base in (a, b):
@@ -444,8 +446,16 @@ async def test_postgresql_restarted_servers_and_worker_reconnect_and_answer_503_
                                                  f"{r.status_code} {r.text[:300]}"
                     assert r.headers.get("retry-after"), f"{method} {path}: a 503 without Retry-After"
                     assert r.json()["error"]["message"].startswith("Tạm thời không kết nối được cơ sở dữ liệu")
+                page = await client.get(base + "/cong-khai", headers={"Accept": "text/html"})  # a browser: a page
+                assert page.status_code == 503 and page.headers["content-type"].startswith("text/html"), page.text[:300]
+                assert page.headers.get("retry-after") and "Tạm thời gián đoạn" in page.text
                 took = time.monotonic() - started
                 assert took < 10, f"{base} took {took:.1f} s to answer while PostgreSQL was down"
+            deadline = time.monotonic() + 10
+            while "scheduled jobs: database unreachable" not in _log_since(worker_log, logged_before):
+                assert time.monotonic() < deadline, "the worker did not notice that PostgreSQL was down"
+                await asyncio.sleep(0.2)
+            await asyncio.sleep(2)  # a few more passes of every job while it stays down
         finally:
             await asyncio.to_thread(topology.postgres.start)
         restarted = time.monotonic()
@@ -473,6 +483,19 @@ async def test_postgresql_restarted_servers_and_worker_reconnect_and_answer_503_
             assert time.monotonic() < deadline and topology.worker.poll() is None, \
                 f"the worker did not sweep again after PostgreSQL came back (lag {lag})"
             await asyncio.sleep(0.5)
+        # ...quietly: one warning per job for the outage and one line once it is back, not a traceback per pass.
+        deadline = time.monotonic() + 5
+        while "scheduled jobs: database reachable again" not in (logged := _log_since(worker_log, logged_before)):
+            assert time.monotonic() < deadline, f"the worker never said the database was back:\n{logged[-3000:]}"
+            await asyncio.sleep(0.2)
+        assert "Traceback" not in logged, logged[-3000:]
+        assert logged.count("scheduled jobs: database unreachable") == 1, logged[-3000:]
+
+
+def _log_since(path: Path, offset: int) -> str:
+    with path.open("rb") as f:
+        f.seek(offset)
+        return f.read().decode(errors="replace")
 
 
 async def test_metrics_of_both_servers_count_their_requests(topology):

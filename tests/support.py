@@ -41,6 +41,14 @@ async def act(client, report_id, action, body=None, headers=None, expect=200):
     return r.json()
 
 
+async def partner_api_key(client, tokens, partner: str, note: str | None = None) -> str:
+    """A new Open311 partner API key, issued by the admin through the API: the key itself."""
+    r = await client.post("/api/v1/admin/api-keys", json={"partner": partner, "note": note},
+                          headers=await tokens("admin"))
+    assert r.status_code == 201, r.text
+    return r.json()["key"]
+
+
 # The shortest path from a fresh report to each state: (action, actor, body).
 PATHS = {
     "received": [],

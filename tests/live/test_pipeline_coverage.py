@@ -27,7 +27,7 @@ from phananh.live.hub import Hub
 from phananh.reports.scheduled import close_published
 from phananh.reports.tables import events, reports
 from tests.conftest import IN_CI, sign_in_citizen
-from tests.support import AGENCY, PATHS, act, report_in_state, submit
+from tests.support import AGENCY, PATHS, act, partner_api_key, report_in_state, submit
 from tests.web.test_pages import TOKEN, sign_in
 
 # Routes walked by a test below (path -> the test that walks it).
@@ -176,8 +176,7 @@ async def _report_id(client, tokens, text: str) -> int:
 async def test_open311_submits_publish(app, client, tokens):
     from tests.open311.conftest import request_form
 
-    key = (await client.post("/api/v1/admin/api-keys", json={"partner": "Kiểm thử luồng trực tiếp"},
-                             headers=await tokens("admin"))).json()["key"]
+    key = await partner_api_key(client, tokens, "Kiểm thử luồng trực tiếp")
     async with listening(app) as heard:
         for path in ("/open311/v2/requests", "/open311/v2/requests.json"):
             tag = uuid.uuid4().hex[:10]

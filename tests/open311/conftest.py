@@ -7,16 +7,15 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from tests.support import partner_api_key
+
 BASE = "/open311/v2"
 _n = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
 async def partner_key(client, tokens) -> str:
-    r = await client.post("/api/v1/admin/api-keys", json={"partner": "FixMyStreet Cà Mau", "note": "tests"},
-                          headers=await tokens("admin"))
-    assert r.status_code == 201, r.text
-    return r.json()["key"]
+    return await partner_api_key(client, tokens, "FixMyStreet Cà Mau", "tests")
 
 
 def request_form(**overrides) -> dict:

@@ -13,7 +13,7 @@ from phananh.directory import service as directory
 from phananh.directory.tables import areas
 from phananh.reports.visibility import GRID_DEGREES, public_fields, public_media, snap
 from tests.reports.test_bad_input import jpeg_bytes
-from tests.support import AGENCY, act, report_body, report_in_state, submit
+from tests.support import AGENCY, act, partner_api_key, report_body, report_in_state, submit
 
 O311 = "/open311/v2"
 TIP_PHONE, TIP_NAME = "0913557799", "Lâm Văn Khoa"
@@ -44,10 +44,7 @@ def _xml_item(text: str, code: str) -> dict[str, str | None]:
 
 @pytest.fixture(scope="module")
 async def partner_key(client, tokens) -> str:
-    r = await client.post("/api/v1/admin/api-keys", json={"partner": "Đối tác kiểm thử", "note": "public rule"},
-                          headers=await tokens("admin"))
-    assert r.status_code == 201, r.text
-    return r.json()["key"]
+    return await partner_api_key(client, tokens, "Đối tác kiểm thử", "public rule")
 
 
 async def _tip(client, **overrides) -> dict:

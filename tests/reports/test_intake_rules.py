@@ -14,7 +14,7 @@ from phananh.directory.tables import categories
 from phananh.ops import rules
 from phananh.reports.tables import reports
 from tests.open311.conftest import BASE, request_form
-from tests.support import report_body
+from tests.support import partner_api_key, report_body
 from tests.web.test_pages import field_errors, form_token
 
 OUT_OF_SCOPE = "khieu-nai-to-cao-test"  # belongs to another legal channel (complaints law), not to this system
@@ -41,10 +41,7 @@ async def out_of_scope(engine):
 
 @pytest.fixture
 async def partner_key(client, tokens) -> str:
-    r = await client.post("/api/v1/admin/api-keys", json={"partner": "Đối tác thử quy tắc tiếp nhận"},
-                          headers=await tokens("admin"))
-    assert r.status_code == 201, r.text
-    return r.json()["key"]
+    return await partner_api_key(client, tokens, "Đối tác thử quy tắc tiếp nhận")
 
 
 async def _count(engine) -> int:

@@ -12,7 +12,7 @@ from phananh.app import create_app
 from phananh.errors import ApiError
 from phananh.security import limits
 from tests.security.limits_support import assert_rate_limited, client_of, fresh_ip, limited_app
-from tests.support import report_body
+from tests.support import partner_api_key, report_body
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -74,9 +74,7 @@ async def test_media_budget_counts_uploaded_megabytes(settings, engine):
 async def test_open311_posts_are_counted_per_api_key(settings, engine, client, tokens):
     from tests.open311.conftest import BASE, request_form
 
-    made = await client.post("/api/v1/admin/api-keys", json={"partner": "Đối tác thử giới hạn"},
-                             headers=await tokens("admin"))
-    key = made.json()["key"]
+    key = await partner_api_key(client, tokens, "Đối tác thử giới hạn")
     app = limited_app(settings, engine, limit_open311_per_key="2/hour")
     async with client_of(app) as limited:
         answers = [await limited.post(f"{BASE}/requests.json", data={"api_key": key, **request_form()})

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from phananh.logs import LOGGING_CONFIG, RedactSecrets, install_redaction, redact
+from tests.support import partner_api_key
 
 SECRET = "k3y-Bi-Mat-0123456789abcdef"
 PHANANH = str(Path(sys.executable).with_name("phananh"))
@@ -53,8 +54,7 @@ def test_uvicorn_log_config_filters_every_handler():
 async def test_open311_takes_the_key_in_the_header(client, tokens):
     from tests.open311.conftest import request_form
 
-    key = (await client.post("/api/v1/admin/api-keys", json={"partner": "Đối tác tiêu đề"},
-                             headers=await tokens("admin"))).json()["key"]
+    key = await partner_api_key(client, tokens, "Đối tác tiêu đề")
     r = await client.post("/open311/v2/requests.json", data=request_form(), headers={"X-Api-Key": key})
     assert r.status_code == 200, r.text
     r = await client.post("/open311/v2/requests.json", data=request_form(), headers={"X-Api-Key": "sai"})

@@ -12,7 +12,7 @@ from PIL import Image
 from phananh.app import create_app
 from tests.conftest import Clock
 from tests.open311.conftest import request_form
-from tests.support import act
+from tests.support import act, partner_api_key
 
 PUBLIC = "https://phananh.camau.gov.vn"
 EVIL = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
@@ -42,8 +42,7 @@ async def test_the_host_header_is_no_jurisdiction(public_client):
 
 
 async def test_open311_media_url_and_every_answer_use_the_public_address(public_client, client, tokens):
-    key = (await client.post("/api/v1/admin/api-keys", json={"partner": "Kiểm thử địa chỉ"},
-                             headers=await tokens("admin"))).json()["key"]
+    key = await partner_api_key(client, tokens, "Kiểm thử địa chỉ")
     buf = io.BytesIO()
     Image.new("RGB", (8, 8), "red").save(buf, "JPEG")
     form = {"api_key": key, **request_form()}

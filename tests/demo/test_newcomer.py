@@ -100,6 +100,18 @@ def test_demo_data_is_marked_reaches_nobody_and_sends_nothing(demo_db):
     assert states.get("demo", 0) > 10 and not states.get("pending") and not states.get("sent"), states
 
 
+def test_the_demo_contacts_are_people_a_dispatcher_would_write_down(demo_db):
+    """An urgent report's phone call names a person ("Lãnh đạo – Sở Y tế"), which the report page shows as is;
+    it once read "Lãnh đạo so-y-te", an agency code without diacritics."""
+    _env, tmp, _first = demo_db
+    db = sqlite3.connect(tmp / "demo.db")
+    contacts = [r[0] for r in db.execute("select json_extract(payload, '$.contact') from events where action = 'log_contact'")]
+    codes = {r[0] for r in db.execute("select code from agencies")}
+    names = {r[0] for r in db.execute("select full_name from users where role = 'agency_leader'")}
+    assert contacts and set(contacts) <= names, contacts
+    assert not [c for c in contacts if any(code in c for code in codes)]
+
+
 def test_production_refuses_a_database_with_demo_data(demo_db):
     env, _tmp, _first = demo_db
     # Every other production setting right, SQLite aside: the check itself is exercised on both DBs below.

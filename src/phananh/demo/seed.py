@@ -160,8 +160,10 @@ async def seed_sample_reports(engine: AsyncEngine, settings: Settings, *, now: d
         async with engine.connect() as conn:
             leader = await _principal(conn, f"leader.{agency_code}")
             handler = await _principal(conn, f"handler.{agency_code}")
+            # The contact a dispatcher writes down is a person ("Lãnh đạo – Sở Y tế"), not an agency code.
+            leader_name = (await conn.execute(select(users.c.full_name).where(users.c.id == leader.user_id))).scalar_one()
         for action, at in zip(actions, times):
-            body, actor, token = _action_body(action, sample, agency_code, created), dispatcher, None
+            body, actor, token = _action_body(action, sample, agency_code, created, leader_name), dispatcher, None
             if action in ("return", "respond", "resolve"):
                 actor = handler if action != "return" else leader
             elif action == "rate":
@@ -191,7 +193,7 @@ async def _review(engine: AsyncEngine, settings: Settings, sample, report_id: in
                                                principal=dispatcher, now=at, settings=settings)
 
 
-def _action_body(action: str, sample, agency_code: str, created: dict[str, int]) -> dict:
+def _action_body(action: str, sample, agency_code: str, created: dict[str, int], leader_name: str) -> dict:
     if action == "assign":
         return {"agency": agency_code, "note": "Đề nghị đơn vị kiểm tra, xử lý theo thẩm quyền."}
     if action == "return":
@@ -205,7 +207,7 @@ def _action_body(action: str, sample, agency_code: str, created: dict[str, int])
     if action == "merge":
         return {"into": created[sample.merged_into]}
     if action == "log_contact":
-        return {"contact": f"Lãnh đạo {agency_code}", "channel": "phone", "outcome": "Đã báo, đơn vị cử người xử lý ngay."}
+        return {"contact": leader_name, "channel": "phone", "outcome": "Đã báo, đơn vị cử người xử lý ngay."}
     if action == "flag_urgent":
         return {"reason": "Nguy hiểm đến tính mạng, tài sản người dân."}
     if action == "rate":

@@ -26,6 +26,14 @@ def test_folding_removes_case_and_vietnamese_diacritics():
     assert fold("Nguyễn Thị Ánh Tuyết") == "nguyen thi anh tuyet"
 
 
+def test_folding_outside_vietnamese_letters_is_the_same_rule():
+    """The fast path (Latin marks, then ASCII) and the general one (any script, any mark, any control) agree."""
+    assert fold("Ấp 3\x00gần\tchợ\x7f") == "ap 3 gan cho"  # controls (NUL too) are spaces
+    assert fold("Ấp\u00a03 ÉCOLE ﬁn Straße") == "ap 3 ecole fin strasse"  # non-ASCII left, still folded
+    assert fold("Ấp\u200b3\u0483") == "ap 3"  # a format character is a space, a Cyrillic mark is dropped
+    assert fold("Đà Nẵng ı ð") == "da nang i d"
+
+
 async def test_dispatcher_finds_reports_without_diacritics_or_in_capitals(client, tokens):
     m = _marker()
     landslide = await submit(client, title=f"Sạt lở bờ kè {m}", description="Bờ kè bị sạt lở nghiêm trọng.")

@@ -40,12 +40,21 @@ def id_from_code(code: str) -> int | None:
 # 31 symbols, none of them confusable (no 0/O, 1/I/L); 12 of them carry 59 bits, drawn by `secrets`.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 TRACKING_LENGTH = 12
+_BASE = len(TRACKING_ALPHABET)
+_TRACKING_SPACE = _BASE**TRACKING_LENGTH
 _TRACKING_SEPARATORS = str.maketrans("", "", "- \t\u00a0\u2010\u2011\u2012\u2013\u2014")
 
 
 def new_tracking_token() -> str:
     """A fresh tracking code, stored as is (upper case, no dashes) and shown grouped (`display_token`)."""
-    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
+    # One draw of a number below 31**12, written in base 31: the same uniform choice as twelve `secrets.choice`
+    # calls, at a twelfth of their cost (issue 13: it runs on every submit).
+    n = secrets.randbelow(_TRACKING_SPACE)
+    symbols = []
+    for _ in range(TRACKING_LENGTH):
+        n, digit = divmod(n, _BASE)
+        symbols.append(TRACKING_ALPHABET[digit])
+    return "".join(symbols)
 
 
 def display_token(token: str) -> str:

@@ -19,7 +19,7 @@ REDACTED = "[redacted]"
 
 def redact(text: str) -> str:
     """`text` with the value of every secret query parameter replaced by [redacted]."""
-    return _SECRET.sub(r"\1" + REDACTED, text) if "=" in text or "%3" in text.upper() else text
+    return _SECRET.sub(r"\1" + REDACTED, text) if "=" in text or "%3" in text else text
 
 
 def _clean(value):

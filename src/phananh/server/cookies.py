@@ -19,7 +19,8 @@ CSRF_HEADER = "x-csrf-token"
 
 def is_secure(request: HTTPConnection) -> bool:
     """Whether the browser reached us over https (uvicorn's proxy headers set the scheme behind a proxy)."""
-    return request.url.scheme in ("https", "wss")
+    # The scope's scheme, which `request.url` is built from, without building the whole URL (every request).
+    return request.scope.get("scheme", "http") in ("https", "wss")
 
 
 def cookie_name(name: str, secure: bool) -> str:

@@ -49,7 +49,14 @@ class Directory:
             self._centres = [(a["lat"], a["lon"], a) for a in self.areas.values()
                              if a["lat"] is not None and a.get("active", True)]
         k = math.cos(math.radians(lat)) ** 2
-        best = min(self._centres, key=lambda c: (c[0] - lat) ** 2 + k * (c[1] - lon) ** 2, default=None)
+        # A plain loop rather than min() with a key function: no call per commune (issue 13's profile). The
+        # first of equally near centres wins, as with min().
+        best, nearest = None, math.inf
+        for centre in self._centres:
+            dy, dx = centre[0] - lat, centre[1] - lon
+            d = dy * dy + k * dx * dx
+            if d < nearest:
+                best, nearest = centre, d
         if best is None or _km(lat, lon, best[0], best[1]) >= max_km:
             return None
         return best[2]

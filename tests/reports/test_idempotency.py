@@ -65,3 +65,16 @@ async def test_a_blank_idempotency_key_is_no_key(client, engine):
         r = await client.post("/api/v1/reports", json=report_body(), headers={"Idempotency-Key": " "})
         assert r.status_code == 201, r.text
     assert await _count(engine) == before + 2
+
+
+async def test_an_idempotency_key_past_200_characters_is_refused_before_anything_is_written(client, engine):
+    before = await _count(engine)
+    r = await client.post("/api/v1/reports", json=report_body(), headers={"Idempotency-Key": "k" * 201})
+    assert r.status_code == 422
+    assert r.json()["error"]["details"] == [{"loc": ["header", "idempotency-key"], "type": "string_too_long",
+                                             "msg": "String should have at most 200 characters"}]
+    assert await _count(engine) == before
+    key, body = str(uuid.uuid4()).ljust(200, "k"), report_body()  # the longest key allowed is a key
+    assert (await client.post("/api/v1/reports", json=body, headers={"Idempotency-Key": key})).status_code == 201
+    again = await client.post("/api/v1/reports", json=body, headers={"Idempotency-Key": key})
+    assert again.status_code == 200

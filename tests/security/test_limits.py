@@ -169,3 +169,26 @@ async def test_concurrent_hits_on_two_windows_take_exactly_the_budget(settings, 
         assert outcomes.count(True) == 3  # the hour had 3 left: nothing was kept from the refused hits
     finally:
         await limits.close(app)
+
+
+async def test_a_hit_on_postgresql_is_one_statement_and_no_session_reset(settings, engine, backend):
+    """The limiter's connection goes back to its pool without asyncpg's default reset (`RESET ALL; UNLISTEN *`
+    ...), which was a second round trip on every anonymous submit (issue 13)."""
+    import asyncio
+
+    if backend != "postgres":
+        pytest.skip("the limiter's own asyncpg pool exists on PostgreSQL only")
+    app = limited_app(settings, engine, limit_otp_request_per_ip="5/minute;8/hour")
+    caller, key = SimpleNamespace(app=app), fresh_ip()
+    sent: list[str] = []
+    try:
+        await limits.hit(caller, "otp_request_per_ip", key)  # the pool's connection exists now
+        pool = await limits.storage(app)._pg_pool()
+        async with pool.acquire() as conn:
+            conn.add_query_logger(lambda record: sent.append(record.query))
+        sent.clear()  # what giving this connection back sent
+        await limits.hit(caller, "otp_request_per_ip", key)
+        await asyncio.sleep(0)  # the logger is called soon after each query
+        assert len(sent) == 1 and "INSERT INTO rate_counters" in sent[0], sent
+    finally:
+        await limits.close(app)

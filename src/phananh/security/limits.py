@@ -428,7 +428,7 @@ class DatabaseCounters:
                     url = make_url(self.app.state.settings.database_url).set(drivername="postgresql")
                     self._pool = await asyncpg.create_pool(
                         url.render_as_string(hide_password=False), min_size=0, max_size=PG_POOL_SIZE,
-                        max_inactive_connection_lifetime=60,
+                        max_inactive_connection_lifetime=60, reset=_keep_session,
                         server_settings={"synchronous_commit": "off", "application_name": "phananh-limits"})
         return self._pool
 
@@ -439,6 +439,13 @@ class DatabaseCounters:
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await pool.close()
+
+
+async def _keep_session(_connection) -> None:
+    """The limiter pool's reset of a connection given back: nothing beyond what asyncpg always does (roll back
+    an open transaction, drop listeners). Its default also sends `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN
+    *; RESET ALL` — a second round trip per hit (issue 13: per anonymous submit) to undo session state that these
+    connections never make: they only run single autocommitted statements, no SET, LISTEN, cursor or lock."""
 
 
 _TAKE_SET = (

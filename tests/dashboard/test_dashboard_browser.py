@@ -211,6 +211,7 @@ async def test_dashboard_fits_a_phone_in_english_with_viet_nam_times(base, csp_g
             "category": {"code": "giao-thong", "name": "Giao thông"}, "agency": None, "overdue_seconds": 5400}]
         data["on_time"]["agency_ranking"] = [{"code": "so-y-te", "name": "Sở Y tế", "on_time": 3, "late": 1,
                                               "rate": 0.75}]
+        data["satisfaction"].update(average=11 / 3, count=3)  # 4, 4 and 3 stars
         await route.fulfill(response=response, json=data)
 
     async with async_playwright() as pw:
@@ -234,6 +235,7 @@ async def test_dashboard_fits_a_phone_in_english_with_viet_nam_times(base, csp_g
             wanted = {(viet_nam + timedelta(minutes=m)).strftime("%-d %b %Y, %H:%M ICT") for m in (-1, 0, 1)}
             assert updated in wanted, (updated, wanted)
             assert "n=" in await page.text_content("#kpi-on-time-n")
+            assert await page.text_content("#kpi-rating") == "3.7 / 5"  # one decimal, as the rates; not 3.667
             rates = await page.eval_on_selector_all("#stages tbody td:nth-child(4)", "els => els.map(e => e.textContent)")
             assert rates and all("(n=" in r for r in rates), rates
             body = await page.inner_text("main")

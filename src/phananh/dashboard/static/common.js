@@ -110,7 +110,7 @@ window.PA = (function () {
     const all = ov.on_time.overall;
     text("kpi-on-time", pct(all.rate));
     text("kpi-on-time-n", fmt(T.sample || "n={n}", { n: num(all.on_time + all.late) }));
-    text("kpi-rating", ov.satisfaction.average ? ov.satisfaction.average.toLocaleString(locale) + " / 5" : "–");
+    text("kpi-rating", ov.satisfaction.average ? dec(ov.satisfaction.average) + " / 5" : "–");
     text("kpi-rating-n", fmt(T.sample || "n={n}", { n: num(ov.satisfaction.count) }));
     text("updated", dateTime(new Date()));
   }

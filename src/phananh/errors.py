@@ -109,7 +109,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body("validation_error", _("Some fields are missing or invalid."), _clean(errors)), 422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException):
+    async def _http(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 404:
+            from phananh.web.unavailable import not_found_page, wants_page  # the web layer, for browsers only
+
+            if wants_page(request):
+                return not_found_page(request)
         code = _STATUS_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code
         return JSONResponse(error_body(code, _(message)), exc.status_code, headers=getattr(exc, "headers", None))

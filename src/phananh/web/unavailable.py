@@ -35,3 +35,16 @@ def unavailable_page(request: Request, *, message: str, retry_after: int) -> HTM
         retry_after=retry_after, reload=request.method in ("GET", "HEAD"),
     )
     return HTMLResponse(html, 503, headers={"Retry-After": str(retry_after)})
+
+
+def not_found_page(request: Request) -> HTMLResponse:
+    """404 for a browser at an address with no page (a mistyped or outdated link): the site's frame in the reader's
+    language and the way back, instead of the API's JSON error. Rendered like the 503 page, without the database."""
+    explicit = request.query_params.get("lang")
+    lang = pick_language(request.headers.get("accept-language"),
+                         explicit if explicit in LANGUAGES else read_cookie(request, LANG_COOKIE))
+    html = env.get_template("not_found.html").render(
+        _=partial(gettext, lang=lang), lang=lang, principal=ANONYMOUS, csrf_field=CSRF_FIELD, csrf_token="",
+        flashes=[], path=request.url.path, unread_notices=0,
+    )
+    return HTMLResponse(html, 404)

@@ -120,6 +120,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(code, _(message)), exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception):
+    async def _unexpected(request: Request, exc: Exception):
         log.exception("unexpected error", exc_info=exc)
+        from phananh.web.unavailable import error_page, wants_page  # the web layer, for browsers only
+
+        if wants_page(request):
+            return error_page(request)
         return JSONResponse(error_body("internal_error", _("An unexpected error occurred.")), 500)

@@ -37,14 +37,24 @@ def unavailable_page(request: Request, *, message: str, retry_after: int) -> HTM
     return HTMLResponse(html, 503, headers={"Retry-After": str(retry_after)})
 
 
-def not_found_page(request: Request) -> HTMLResponse:
-    """404 for a browser at an address with no page (a mistyped or outdated link): the site's frame in the reader's
-    language and the way back, instead of the API's JSON error. Rendered like the 503 page, without the database."""
+def _frame(request: Request, template: str, status: int) -> HTMLResponse:
+    """A page in the site's frame and the reader's language, rendered from the templates alone (no database)."""
     explicit = request.query_params.get("lang")
     lang = pick_language(request.headers.get("accept-language"),
                          explicit if explicit in LANGUAGES else read_cookie(request, LANG_COOKIE))
-    html = env.get_template("not_found.html").render(
+    html = env.get_template(template).render(
         _=partial(gettext, lang=lang), lang=lang, principal=ANONYMOUS, csrf_field=CSRF_FIELD, csrf_token="",
         flashes=[], path=request.url.path, unread_notices=0,
     )
-    return HTMLResponse(html, 404)
+    return HTMLResponse(html, status)
+
+
+def not_found_page(request: Request) -> HTMLResponse:
+    """404 for a browser at an address with no page (a mistyped or outdated link): the way back, instead of the
+    API's JSON error."""
+    return _frame(request, "not_found.html", 404)
+
+
+def error_page(request: Request) -> HTMLResponse:
+    """500 for a browser when something unexpected failed (logged with its traceback): a sentence, not JSON."""
+    return _frame(request, "error.html", 500)

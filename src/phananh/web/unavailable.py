@@ -26,27 +26,26 @@ def wants_page(request: Request) -> bool:
 def unavailable_page(request: Request, *, message: str, retry_after: int) -> HTMLResponse:
     """503 + Retry-After. A page that was only being read reloads by itself after `retry_after` seconds; a form sent
     with POST is not sent again behind the user's back (they go back and send it themselves)."""
+    lang = _language(request)
+    return _frame(request, "unavailable.html", 503, lang, headers={"Retry-After": str(retry_after)},
+                  message=gettext(message, lang), retry_after=retry_after, reload=request.method in ("GET", "HEAD"))
+
+
+def _language(request: Request) -> str:
     explicit = request.query_params.get("lang")
-    lang = pick_language(request.headers.get("accept-language"),
+    return pick_language(request.headers.get("accept-language"),
                          explicit if explicit in LANGUAGES else read_cookie(request, LANG_COOKIE))
-    html = env.get_template("unavailable.html").render(
-        _=partial(gettext, lang=lang), lang=lang, principal=ANONYMOUS, csrf_field=CSRF_FIELD, csrf_token="",
-        flashes=[], path=request.url.path, unread_notices=0, message=gettext(message, lang),
-        retry_after=retry_after, reload=request.method in ("GET", "HEAD"),
-    )
-    return HTMLResponse(html, 503, headers={"Retry-After": str(retry_after)})
 
 
-def _frame(request: Request, template: str, status: int) -> HTMLResponse:
+def _frame(request: Request, template: str, status: int, lang: str | None = None, headers=None,
+           **context) -> HTMLResponse:
     """A page in the site's frame and the reader's language, rendered from the templates alone (no database)."""
-    explicit = request.query_params.get("lang")
-    lang = pick_language(request.headers.get("accept-language"),
-                         explicit if explicit in LANGUAGES else read_cookie(request, LANG_COOKIE))
+    lang = lang or _language(request)
     html = env.get_template(template).render(
         _=partial(gettext, lang=lang), lang=lang, principal=ANONYMOUS, csrf_field=CSRF_FIELD, csrf_token="",
-        flashes=[], path=request.url.path, unread_notices=0,
+        flashes=[], path=request.url.path, unread_notices=0, **context,
     )
-    return HTMLResponse(html, status)
+    return HTMLResponse(html, status, headers=headers)
 
 
 def not_found_page(request: Request) -> HTMLResponse:

@@ -59,6 +59,8 @@ def test_checks_then_the_confirmation_screen(chromium, live_server, tmp_path):
         assert len(code) >= 8
         expect(page.locator("#confirm-promise")).to_have_text(
             re.compile(r"^Cổng sẽ chuyển cho cơ quan xử lý trước \d\d:\d\d (hôm nay|ngày mai \(.+\)|.+ \d\d/\d\d)\.$"))
+        # The public code as well, for the lookup with the phone's last 4 digits when the tracking code is lost.
+        expect(page.locator("#confirm-public")).to_contain_text(re.compile(r"4 số cuối .*Phản ánh PA-\d{4}-\d{6,}"))
         expect(page.locator("#track-link")).to_have_text("Theo dõi")
         expect(page.locator("#confirm-again")).to_have_text("Gửi phản ánh khác")
         for _ in range(50):  # the QR image has loaded (no wait_for_function: the CSP forbids eval)

@@ -336,6 +336,9 @@
     const distribute = (sent.deadlines || []).find((d) => d.stage === "distribute" && d.due_at);
     $("confirm-promise").textContent = distribute ? cmsg("promise", { when: when(distribute.due_at) }) : "";
     confirmation.dataset.url = url; confirmation.dataset.code = shown;
+    // The public code too: with the last 4 digits of the phone it finds the report when the tracking code is lost.
+    $("confirm-public").querySelector("span").textContent = sent.code ? cmsg("public", { code: sent.code }) : "";
+    $("confirm-public").hidden = !sent.code;
     form.hidden = true; confirmation.hidden = false;
     $("confirm-title").focus();
   }

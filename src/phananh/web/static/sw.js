@@ -1,6 +1,6 @@
 /* Service worker of the citizen app: the app shell works without a connection.
    Reports themselves are kept by the page (IndexedDB) and sent by it; API calls are never cached. */
-const CACHE = "phananh-shell-v8";  // a new name for each change of the shell: phones fetch it again
+const CACHE = "phananh-shell-v9";  // a new name for each change of the shell: phones fetch it again
 const SHELL = [
   "/", "/cua-toi", "/theo-doi", "/manifest.webmanifest",
   "/static/app.css", "/static/citizen.js", "/static/map.js", "/static/mine.js",

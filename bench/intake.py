@@ -190,6 +190,11 @@ def wrk(base_url: str, name: str, *, seconds: int, connections: int, photo: Path
                int(f["p95_us"]) / 1000, int(f["p99_us"]) / 1000, errors, detail)
 
 
+# Every run of each name in round order (run_intake fills it): ours and the floor of one round ran back to back,
+# so their ratio, round by round, is steadier on a shared machine than the ratio of the two best runs.
+PER_ROUND: dict[str, list[Run]] = {}
+
+
 def run_intake(*, workers: int, seconds: int, connections: int, rounds: int) -> dict[str, Run]:
     """Ours and the floor, JSON then with a photo, interleaved; the best round of each is kept."""
     if shutil.which("wrk") is None:
@@ -221,6 +226,7 @@ def run_intake(*, workers: int, seconds: int, connections: int, rounds: int) -> 
                     progress(f"  {run.per_second:.0f} reports/s, p99 {run.p99_ms:.1f} ms, {run.errors} errors")
                     if name not in best or run.per_second > best[name].per_second:
                         best[name] = run
+                    PER_ROUND.setdefault(name, []).append(run)
         for name, app_path, one_place in (("intake JSON, one cell (ours)", apps["ours"], True),
                                           ("intake JSON, no stats hook", "bench.without_stats_app:app", False)):
             with server(app_path, url, workers=workers, env=env) as base:

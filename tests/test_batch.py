@@ -586,3 +586,45 @@ async def test_counter_plans_write_the_same_cells_on_both_databases(twins, plan,
         await Batch(plan).run(conn)
 
     await _on_both(twins, work, COUNTER_TABLES)
+
+
+# --- Shapes seen before: checked against what their first check found ------------------------------------------
+
+def test_a_known_shape_with_its_refs_in_other_places_is_planned_as_its_own_shape():
+    """The checks of a shape are remembered by its tables, columns and row counts; the Refs of a plan may differ
+    from those of the plan first seen with them: each plan gets the statement of its own Refs."""
+    from phananh.batch import _shape
+
+    plans = [
+        [_report_step(), _add_daily(_daily(1, shard=Ref("report", mod=8)))],
+        [_report_step(), _add_daily(_daily(1, shard=3))],  # a number where the first plan had a Ref
+        [_report_step(), _add_daily(_daily(1, shard=Ref("report", mod=4)))],  # another modulus
+        [_report_step(), _add_daily(_daily(1, shard=Ref("report", mod=8)), _daily(1, shard=5, key="b"))],
+    ]
+    for plan in plans + plans:  # the second time round, every shape is known
+        try:
+            steps, shape = checked(plan)
+        except PlanError as error:
+            assert plan is plans[3] and "same Refs in the same columns" in str(error)
+            continue
+        assert shape.shape == _shape(steps) and steps is plan
+
+
+def test_a_known_shape_still_refuses_a_bad_value():
+    good = _report_step(title="Ổ gà")
+    checked([good])
+    for column, value, message in [("title", "x" * 301, "title is 301 characters, too long for its 300"),
+                                   ("version", "1", "version takes int, not str")]:
+        row = {**good.rows[0], column: value}
+        with pytest.raises(PlanError, match=message):
+            checked([Step(reports, [row], name="report")])
+
+
+def test_a_ref_in_a_column_of_no_checked_type_is_seen_in_a_known_shape():
+    from phananh.batch import _shape
+
+    for payload in ({"n": 1}, Ref("report")):  # JSON: no type to check, a Ref all the same
+        plan = [_report_step(), Step(events, [_event(Ref("report"), payload=payload)], name="event")]
+        steps, shape = checked(plan)
+        assert shape.shape == _shape(steps) and (("payload", "report", None) in shape.shape[1][6]) == (
+            payload == Ref("report"))

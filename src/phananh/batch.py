@@ -26,10 +26,12 @@ rows' values are looked at (microseconds; no query).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache, lru_cache
+from operator import itemgetter
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -123,26 +125,92 @@ class Batch:
             return {}
         steps, shape = checked(self.steps)
         if conn.dialect.name == "postgresql":
-            return await _run_postgresql(conn, steps, shape)
+            return await _run_postgresql(conn, steps, shape.compiled(conn.dialect))
         return await _run_in_order(conn, steps)
 
 
 # --- The plan's checks ---------------------------------------------------------------------------------------
 
 
-def checked(steps: list[Step]) -> tuple[list[Step], tuple]:
+def checked(steps: list[Step]) -> tuple[list[Step], _Shape]:
     """The steps as both paths run them (defaults written, one row per counter cell) and their shape; PlanError
-    for a plan they would not run alike. Nothing is read from the database."""
+    for a plan they would not run alike. Nothing is read from the database.
+
+    A plan whose tables, modes, names, columns and row counts were seen before is checked against what that first
+    check found (its `Ref`s, its columns' types): when everything agrees, only the values are looked at; anything
+    else goes through the full check below, which raises what it always raised."""
+    key = tuple([(s.table.name, s.mode, s.name, s.conflict, s.sums, tuple(s.rows[0]), len(s.rows), s.many)
+                 for s in steps])
+    known = _SHAPES.get(key)
+    if known is not None and _agrees(steps, known):
+        if not (known.rewrites or any(_repeats_a_key(steps[i]) for i in known.keyed)):
+            return steps, known
+        steps = _rewritten(steps, known.fill, known.groups, known.keyed)
+        return steps, _Shape(_shape(steps))
     for s in steps:
         if len(s.rows) > 1:
             _check_rows(s)
     shape = _shape(steps)
     fill, groups, keyed, kinds = _plan(shape)
     _check_values(steps, kinds)
+    checked_shape = _Shape(shape, fill, groups, keyed, kinds)
+    if known is None and len(_SHAPES) < 512:  # the first plan of these tables and columns sets their Refs
+        _SHAPES[key] = checked_shape
     if not (fill or groups or any(_repeats_a_key(steps[i]) for i in keyed)):
-        return steps, shape  # the usual plan, as given
+        return steps, checked_shape  # the usual plan, as given
     steps = _rewritten(steps, fill, groups, keyed)
-    return steps, _shape(steps)
+    return steps, _Shape(_shape(steps))
+
+
+class _Shape:
+    """A checked shape (`_shape`), what `_plan` found for it, and its compiled statement per dialect."""
+
+    __slots__ = ("shape", "fill", "groups", "keyed", "rewrites", "refs", "values", "_compiled")
+
+    def __init__(self, shape: tuple, fill: tuple = (), groups: tuple = (), keyed: tuple = (), kinds: tuple = ()):
+        self.shape, self.fill, self.groups, self.keyed = shape, fill, groups, keyed
+        self.rewrites = bool(fill or groups)
+        # Per step: the Ref each referring column holds, and every other column with the types its values take
+        # (None: not checked, but no Ref either) and its VARCHAR length.
+        self.refs = tuple(tuple((c, Ref(step, mod)) for c, step, mod in refs) for *_, refs, _n, _m in shape)
+        self.values = []
+        for (_t, _mode, _name, _conflict, _sums, columns, refs, _n, _m), checks in zip(shape, kinds):
+            referring, typed = {c for c, _s, _mod in refs}, {c: (types, length) for c, types, length in checks}
+            self.values.append(tuple((c, *typed.get(c, (None, None))) for c in columns if c not in referring))
+        self._compiled: dict = {}
+
+    def compiled(self, dialect) -> tuple[str, list[str], list]:
+        found = self._compiled.get(dialect)
+        if found is None:
+            found = self._compiled[dialect] = _compiled(self.shape, dialect)
+        return found
+
+
+_SHAPES: dict[tuple, _Shape] = {}
+
+
+def _agrees(steps: list[Step], known: _Shape) -> bool:
+    """The plan has the shape `known` was checked for (the same Refs in the same columns of every row, no Ref
+    elsewhere, the same columns in every row) and each value the type and length its column takes."""
+    for s, refs, values in zip(steps, known.refs, known.values):
+        rows = s.rows
+        columns = rows[0].keys()
+        for row in rows:
+            if row.keys() != columns:
+                return False
+            for c, ref in refs:
+                if row[c] != ref:
+                    return False
+            for c, types, length in values:
+                value = row[c]
+                if value is None:
+                    continue
+                if types is None:
+                    if isinstance(value, Ref):
+                        return False
+                elif not isinstance(value, types) or (length is not None and len(value) > length):
+                    return False
+    return True
 
 
 def _repeats_a_key(s: Step) -> bool:
@@ -346,14 +414,20 @@ def _shape(steps: list[Step]) -> tuple:
     return tuple(out)
 
 
-async def _run_postgresql(conn: AsyncConnection, steps: list[Step], shape: tuple) -> dict[str, Any]:
-    sql, names, bound = _compiled(shape, conn.dialect)
+async def _run_postgresql(conn: AsyncConnection, steps: list[Step], compiled: tuple) -> dict[str, Any]:
+    sql, names, bound = compiled
     params: list[Any] = []
-    for s, columns in zip(steps, bound):
+    for s, (get, processes) in zip(steps, bound):
         for row in s.rows:
-            for column, process in columns:
-                value = row[column]
-                params.append(value if process is None or value is None else process(value))
+            if processes:
+                values = list(get(row))
+                for i, process in processes:
+                    value = values[i]
+                    if value is not None:
+                        values[i] = process(value)
+                params += values
+            else:
+                params += get(row)
     if conn.in_transaction():
         # Part of the caller's transaction: through SQLAlchemy, which begins it on the driver if nothing ran yet.
         record = (await conn.exec_driver_sql(sql, tuple(params))).first()
@@ -418,16 +492,29 @@ def _dbapi_error_names() -> dict[type, str]:
 
 
 @lru_cache(maxsize=256)
-def _compiled(shape: tuple, dialect) -> tuple[str, list[str], list[list[tuple[str, Any]]]]:
-    """The statement of a shape, the names it returns ids for, and per step the bound (non-`Ref`) columns in
-    parameter order with SQLAlchemy's value conversion for each (aware UTC datetimes, JSON text) or None."""
+def _compiled(shape: tuple, dialect) -> tuple[str, list[str], list[tuple[Callable[[dict], tuple], tuple]]]:
+    """The statement of a shape, the names it returns ids for, and per step a getter of the bound (non-`Ref`)
+    values of a row in parameter order, with the (position, SQLAlchemy value conversion) of those converted
+    (aware UTC datetimes, JSON text)."""
     sql, names = _cte_sql(shape)
     bound = []
     for table_name, _mode, _name, _conflict, _sums, columns, refs, _nrows, _many in shape:
         table, referring = metadata.tables[table_name], {c for c, _step, _mod in refs}
-        bound.append([(c, table.c[c].type.dialect_impl(dialect).bind_processor(dialect))
-                      for c in columns if c not in referring])
+        written = [c for c in columns if c not in referring]
+        processes = tuple((i, process) for i, c in enumerate(written)
+                          if (process := table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) is not None)
+        bound.append((_getter(written), processes))
     return sql, names, bound
+
+
+def _getter(columns: list[str]) -> Callable[[dict], tuple]:
+    """A row's values of `columns`, in order, as a tuple (itemgetter gives a bare value for one column)."""
+    if not columns:
+        return lambda _row: ()
+    if len(columns) == 1:
+        column = columns[0]
+        return lambda row: (row[column],)
+    return itemgetter(*columns)
 
 
 def _cte_sql(shape: tuple) -> tuple[str, list[str]]:

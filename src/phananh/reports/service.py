@@ -130,10 +130,11 @@ async def submit_report(
         idempotency_key=idempotency_key, request_hash=fingerprint,
     )
     values.update(search.search_columns(values))  # folded text for diacritic-free search (issue 14)
-    event = _event_row(report={"id": Ref("report"), **values}, action="submit", from_status=None,
+    new_report = {"id": Ref("report"), **values}  # read by both, changed by neither
+    event = _event_row(report=new_report, action="submit", from_status=None,
                        principal=principal, now=now, payload={"category": category["code"], "channel": channel})
     # The pipeline's stages, planned (SLA first: the report row carries its deadline from the start).
-    planned = await pipeline.plan_submit(conn, report={"id": Ref("report"), **values}, event=event)
+    planned = await pipeline.plan_submit(conn, report=new_report, event=event)
     values["next_due_at"] = planned.sla.next_due_at
     # One batch (on PostgreSQL one statement): the report, its event, its media and what follows from the event
     # (its clocks, its counters). With an Idempotency-Key the report is inserted ON CONFLICT DO NOTHING: a retry

@@ -90,3 +90,9 @@ async def test_the_plain_forms_redirect_shows_the_confirmation(browser, client):
     assert f'src="/theo-doi/{created["tracking_token"]}/qr.svg"' in page.text
     assert text_of(page.text, "confirm-promise").startswith("Cổng sẽ chuyển cho cơ quan xử lý trước ")
     assert "Gửi phản ánh khác" in page.text
+
+
+async def test_a_qr_code_for_a_malformed_token_is_a_404_in_vietnamese(client):
+    r = await client.get("/theo-doi/not%20a%20token!/qr.svg", headers={"Accept": "application/json"})
+    assert r.status_code == 404
+    assert r.json()["error"]["message"] == "Không tìm thấy"

@@ -165,7 +165,7 @@ async def track_qr(web: PageWeb, token: str):
     from phananh.web.front_door import qr_svg
 
     if not (0 < len(token) <= 64 and token.replace("-", "").isalnum() and token.isascii()):
-        raise ApiError(404, "not_found", "Not found.")
+        raise ApiError(404, "not_found", "Not found")
     url = f"{web.request.app.state.settings.base_url}/theo-doi/{token}"
     return Response(qr_svg(url), media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=86400"})
 
